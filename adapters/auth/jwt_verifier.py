@@ -1,0 +1,120 @@
+"""Verifies the two kinds of Better Auth token: HS256 with the shared secret, or JWKS-signed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import jwt
+
+from application.errors import AuthenticationFailed
+from application.ports import TokenVerifier
+from domain.identity import Principal
+from domain.task import OWNER_ID_MAX_LENGTH
+
+HMAC_ALGORITHM = "HS256"
+ASYMMETRIC_ALGORITHMS = frozenset({"EdDSA", "ES256", "ES512", "RS256", "PS256"})
+MAX_TOKEN_LENGTH = 8192
+MAX_LEEWAY_SECONDS = 60
+
+
+class PublicKeySource(Protocol):
+    """Finds the public key for a `kid`; raises AuthenticationFailed when there is none."""
+
+    async def key_for(self, kid: str | None, algorithm: str) -> Any: ...
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ClaimRules:
+    issuer: str | None = None
+    audience: str | None = None
+    leeway_seconds: int = 30
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.leeway_seconds <= MAX_LEEWAY_SECONDS:
+            raise ValueError(f"leeway must be 0 to {MAX_LEEWAY_SECONDS} seconds")
+
+
+class JwtTokenVerifier(TokenVerifier):
+    """HS256 tokens are checked with the secret; asymmetric ones only against the key set."""
+
+    def __init__(
+        self,
+        secret: str,
+        hmac_rules: ClaimRules,
+        key_source: PublicKeySource | None = None,
+        jwks_rules: ClaimRules | None = None,
+    ) -> None:
+        self._secret = secret.encode()
+        self._hmac_rules = hmac_rules
+        self._key_source = key_source
+        self._jwks_rules = jwks_rules or hmac_rules
+
+    async def verify(self, token: str) -> Principal:
+        if len(token) > MAX_TOKEN_LENGTH:
+            raise AuthenticationFailed("token is too large")
+        try:
+            header = jwt.get_unverified_header(token)
+        except jwt.PyJWTError as error:
+            raise AuthenticationFailed("token is malformed") from error
+        algorithm = header.get("alg")
+        if algorithm == HMAC_ALGORITHM:
+            claims = self._decode(token, self._secret, HMAC_ALGORITHM, self._hmac_rules)
+        elif algorithm in ASYMMETRIC_ALGORITHMS and self._key_source is not None:
+            kid = header.get("kid")
+            if kid is not None and not isinstance(kid, str):
+                raise AuthenticationFailed("token key id is malformed")
+            key = await self._key_source.key_for(kid, algorithm)
+            claims = self._decode(token, key, algorithm, self._jwks_rules)
+        else:
+            raise AuthenticationFailed("token algorithm is not accepted")
+        return _principal_from(claims)
+
+    @staticmethod
+    def _decode(token: str, key: Any, algorithm: str, rules: ClaimRules) -> dict[str, Any]:
+        options: dict[str, Any] = {
+            "require": ["exp", "sub"],
+            "verify_aud": rules.audience is not None,
+            "verify_iss": rules.issuer is not None,
+        }
+        try:
+            return jwt.decode(
+                token,
+                key,
+                algorithms=[algorithm],
+                audience=rules.audience,
+                issuer=rules.issuer,
+                leeway=rules.leeway_seconds,
+                options=options,
+            )
+        except jwt.ExpiredSignatureError as error:
+            raise AuthenticationFailed("token has expired") from error
+        except jwt.ImmatureSignatureError as error:
+            raise AuthenticationFailed("token is not valid yet") from error
+        except jwt.InvalidAudienceError as error:
+            raise AuthenticationFailed("token audience is not accepted") from error
+        except jwt.InvalidIssuerError as error:
+            raise AuthenticationFailed("token issuer is not accepted") from error
+        except jwt.MissingRequiredClaimError as error:
+            raise AuthenticationFailed(f"token has no '{error.claim}' claim") from error
+        except jwt.InvalidSignatureError as error:
+            raise AuthenticationFailed("token signature is invalid") from error
+        except jwt.PyJWTError as error:
+            raise AuthenticationFailed("token is invalid") from error
+
+
+def _principal_from(claims: dict[str, Any]) -> Principal:
+    subject = claims.get("sub")
+    if not isinstance(subject, str) or not subject or len(subject) > OWNER_ID_MAX_LENGTH:
+        raise AuthenticationFailed("token subject must be a string of 1 to 255 characters")
+    if "\x00" in subject:
+        raise AuthenticationFailed("token subject is malformed")
+    return Principal(
+        user_id=subject,
+        email=_optional_string(claims.get("email")),
+        name=_optional_string(claims.get("name")),
+    )
+
+
+def _optional_string(value: object) -> str | None:
+    return value if isinstance(value, str) else None

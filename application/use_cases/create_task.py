@@ -1,0 +1,20 @@
+from dataclasses import dataclass
+
+from application.ports import Clock, TaskRepo
+from domain.task import NewTask, Task, check_owner_id
+
+
+@dataclass(frozen=True, slots=True)
+class CreateTaskCommand:
+    owner_id: str
+    new: NewTask
+
+
+class CreateTask:
+    def __init__(self, repo: TaskRepo, clock: Clock) -> None:
+        self._repo = repo
+        self._clock = clock
+
+    async def __call__(self, command: CreateTaskCommand) -> Task:
+        owner_id = check_owner_id(command.owner_id)
+        return await self._repo.add(owner_id, command.new, self._clock.now())

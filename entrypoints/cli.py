@@ -1,0 +1,77 @@
+"""todo-api serve | migrate | token"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+import uvicorn
+
+from entrypoints.container import migrate_database, mint_dev_token
+from entrypoints.settings import ConfigurationError, load_database_settings, load_settings
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return int(args.run(args))
+    except ConfigurationError as error:
+        print(f"todo-api: configuration error: {error}", file=sys.stderr)
+        return 2
+
+
+def _serve(args: argparse.Namespace) -> int:
+    settings = load_settings()  # fail here, once, before any worker starts
+    uvicorn.run(
+        "entrypoints.asgi:app_from_environment",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        log_level=settings.log_level,
+        access_log=False,  # our middleware writes one structured line per request
+        server_header=False,
+        timeout_graceful_shutdown=10,
+    )
+    return 0
+
+
+def _migrate(_: argparse.Namespace) -> int:
+    migrate_database(load_database_settings())
+    print("todo-api: database is up to date", file=sys.stderr)
+    return 0
+
+
+def _token(args: argparse.Namespace) -> int:
+    if not args.user_id or len(args.user_id) > 255:
+        print("todo-api: USER_ID must be 1 to 255 characters", file=sys.stderr)
+        return 2
+    print(mint_dev_token(load_settings(), args.user_id, args.ttl, args.email, args.name))
+    return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="todo-api", description="The todo task API.")
+    commands = parser.add_subparsers(required=True, metavar="COMMAND")
+
+    serve = commands.add_parser("serve", help="serve the HTTP API")
+    serve.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
+    serve.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
+    serve.add_argument("--workers", type=int, default=1, help="processes (default 1)")
+    serve.set_defaults(run=_serve)
+
+    migrate = commands.add_parser("migrate", help="bring the database schema up to date")
+    migrate.set_defaults(run=_migrate)
+
+    token = commands.add_parser("token", help="mint an HS256 token with the configured secret")
+    token.add_argument("user_id", metavar="USER_ID")
+    token.add_argument("--ttl", type=int, default=3600, help="seconds until it expires (default 3600)")
+    token.add_argument("--email")
+    token.add_argument("--name")
+    token.set_defaults(run=_token)
+    return parser
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,92 @@
+"""The one composition root: the only module that builds adapters."""
+
+from __future__ import annotations
+
+from dependency_injector import containers, providers
+
+from adapters.auth.dev_tokens import mint_hs256
+from adapters.auth.jwt_verifier import ClaimRules, JwtTokenVerifier
+from adapters.sql.migrate import upgrade_to_latest
+from adapters.sql.engine import PoolSettings, create_engine
+from adapters.sql.task_repo import SqlTaskRepo
+from application.clock import SystemClock
+from application.use_cases import (
+    CheckReadiness,
+    CreateTask,
+    DeleteTask,
+    GetTask,
+    ListTasks,
+    PatchTask,
+    ReplaceTask,
+    SetCompletion,
+)
+from entrypoints.settings import DatabaseSettings, Settings
+
+
+def _pool_settings(settings: Settings) -> PoolSettings:
+    return PoolSettings(
+        size=settings.database_pool_size,
+        max_overflow=settings.database_max_overflow,
+        timeout_seconds=min(settings.database_timeout_seconds, 4.0),
+        prepared_statements=settings.database_prepared_statements,
+    )
+
+
+def _token_verifier(settings: Settings) -> JwtTokenVerifier:
+    hmac_rules = ClaimRules(
+        issuer=settings.jwt_issuer,
+        audience=settings.jwt_audience,
+        leeway_seconds=settings.jwt_leeway_seconds,
+    )
+    return JwtTokenVerifier(settings.better_auth_secret.get_secret_value(), hmac_rules)
+
+
+class Container(containers.DeclarativeContainer):
+    settings = providers.Dependency(instance_of=Settings)
+
+    clock = providers.Singleton(SystemClock)
+    engine = providers.Singleton(
+        lambda settings: create_engine(settings.database_url, _pool_settings(settings)), settings
+    )
+    task_repo = providers.Singleton(
+        lambda engine, settings: SqlTaskRepo(engine, timeout_seconds=settings.database_timeout_seconds),
+        engine,
+        settings,
+    )
+    token_verifier = providers.Singleton(_token_verifier, settings)
+
+    create_task = providers.Factory(CreateTask, task_repo, clock)
+    list_tasks = providers.Factory(ListTasks, task_repo)
+    get_task = providers.Factory(GetTask, task_repo)
+    replace_task = providers.Factory(ReplaceTask, task_repo, clock)
+    patch_task = providers.Factory(PatchTask, task_repo, clock)
+    set_completion = providers.Factory(SetCompletion, task_repo, clock)
+    delete_task = providers.Factory(DeleteTask, task_repo)
+    check_readiness = providers.Factory(CheckReadiness, task_repo)
+
+
+def build_container(settings: Settings) -> Container:
+    return Container(settings=settings)
+
+
+async def close_resources(container: Container) -> None:
+    """Give pooled connections back to the database on shutdown."""
+    await container.engine().dispose()
+
+
+def migrate_database(settings: DatabaseSettings) -> None:
+    upgrade_to_latest(settings.database_url)
+
+
+def mint_dev_token(
+    settings: Settings, user_id: str, ttl_seconds: int, email: str | None, name: str | None
+) -> str:
+    return mint_hs256(
+        settings.better_auth_secret.get_secret_value(),
+        user_id,
+        ttl_seconds=ttl_seconds,
+        email=email,
+        name=name,
+        issuer=settings.jwt_issuer,
+        audience=settings.jwt_audience,
+    )

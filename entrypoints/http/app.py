@@ -1,0 +1,60 @@
+"""The FastAPI application factory: wiring only, no state at import time."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from starlette.middleware.cors import CORSMiddleware
+
+from entrypoints.container import Container, close_resources
+from entrypoints.http.errors import install_error_handlers
+from entrypoints.http.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
+from entrypoints.http.responses import JsonResponse
+from entrypoints.http.routes import UseCases, api_router, health_router
+
+EXPOSED_HEADERS = ["Location", "X-Total-Count", "X-Request-ID", "ETag"]
+
+
+def create_app(container: Container) -> FastAPI:
+    settings = container.settings()
+    # Resolved once: use cases are stateless, so requests share them instead of rebuilding them.
+    use_cases = UseCases(
+        create_task=container.create_task(),
+        list_tasks=container.list_tasks(),
+        get_task=container.get_task(),
+        replace_task=container.replace_task(),
+        patch_task=container.patch_task(),
+        set_completion=container.set_completion(),
+        delete_task=container.delete_task(),
+        check_readiness=container.check_readiness(),
+    )
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        await close_resources(container)
+
+    app = FastAPI(
+        title="Todo API",
+        version="1.0.0",
+        description="Tasks for users of a Better Auth frontend. Every /api route needs a bearer JWT.",
+        default_response_class=JsonResponse,
+        lifespan=lifespan,
+    )
+    app.include_router(api_router(use_cases, container.token_verifier()))
+    app.include_router(health_router(use_cases.check_readiness))
+    install_error_handlers(app)
+    # Added last = outermost: CORS headers land even on 413s and 500s.
+    app.add_middleware(BodySizeLimitMiddleware)
+    app.add_middleware(RequestContextMiddleware)
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=settings.allowed_origins,
+        allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+        allow_headers=["Authorization", "Content-Type", "If-Match", "X-Request-ID"],
+        expose_headers=EXPOSED_HEADERS,
+        max_age=600,
+    )
+    return app

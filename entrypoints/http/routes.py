@@ -1,0 +1,253 @@
+"""Routes translate HTTP to use-case commands and back; no rule is decided here."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Body, Depends, Header, Query, Response, Security
+
+from application.errors import StorageUnavailable
+from application.ports import TokenVerifier
+from application.use_cases import (
+    CheckReadiness,
+    CreateTask,
+    CreateTaskCommand,
+    DeleteTask,
+    DeleteTaskCommand,
+    GetTask,
+    GetTaskCommand,
+    ListTasks,
+    ListTasksCommand,
+    PatchTask,
+    PatchTaskCommand,
+    ReplaceTask,
+    ReplaceTaskCommand,
+    SetCompletion,
+    SetCompletionCommand,
+)
+from domain.errors import TaskNotFound
+from domain.identity import Principal
+from domain.task import LIST_LIMIT_DEFAULT, LIST_LIMIT_MAX, NewTask, SortField, StatusFilter, Task
+from domain.task import TaskChanges, TaskQuery
+from entrypoints.http.auth import authenticated_route, bearer_scheme, current_principal
+from entrypoints.http.errors import PreconditionMalformed, service_unavailable
+from entrypoints.http.responses import JsonResponse
+from entrypoints.http.schemas import (
+    CompletionSet,
+    Health,
+    MeOut,
+    Problem,
+    TaskCreate,
+    TaskOut,
+    TaskPatch,
+    TaskReplace,
+    ValidationProblem,
+    me_json,
+    task_json,
+)
+
+MAX_TASK_ID = 2**63 - 1
+# Deeper than any table can be; keeps absurd offsets from overflowing the database's integers.
+MAX_OFFSET = 2**62
+_TASK_ID = re.compile(r"[1-9][0-9]{0,18}")
+_ETAG = re.compile(r'(?:W/)?"([1-9][0-9]{0,9})"')
+
+SortParam = Literal["created_at", "-created_at", "updated_at", "-updated_at", "title", "-title"]
+StatusParam = Literal["all", "pending", "completed"]
+PrincipalDep = Annotated[Principal, Depends(current_principal)]
+IfMatch = Annotated[
+    str | None,
+    Header(description='Only change the task if it is still at this ETag, e.g. W/"3".'),
+]
+
+_PROBLEM = "application/problem+json"
+
+
+def _problem(description: str, model: type[Problem] = Problem) -> dict[str, Any]:
+    return {"description": description, "content": {_PROBLEM: {"schema": model.model_json_schema()}}}
+
+
+_API_ERRORS: dict[int | str, dict[str, Any]] = {
+    401: _problem("Missing or invalid bearer token"),
+    413: _problem("Body over 64 KiB"),
+    422: _problem("Invalid request", ValidationProblem),
+    503: _problem("Database unavailable"),
+}
+_ONE_TASK_ERRORS: dict[int | str, dict[str, Any]] = {
+    404: _problem("No such task for this user"),
+    412: _problem("If-Match does not match the current ETag"),
+}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class UseCases:
+    create_task: CreateTask
+    list_tasks: ListTasks
+    get_task: GetTask
+    replace_task: ReplaceTask
+    patch_task: PatchTask
+    set_completion: SetCompletion
+    delete_task: DeleteTask
+    check_readiness: CheckReadiness
+
+
+def api_router(use_cases: UseCases, verifier: TokenVerifier) -> APIRouter:
+    router = APIRouter(
+        prefix="/api",
+        route_class=authenticated_route(verifier),
+        dependencies=[Security(bearer_scheme)],
+        responses=_API_ERRORS,
+        default_response_class=JsonResponse,
+    )
+
+    @router.get("/tasks", response_model=list[TaskOut], tags=["tasks"])
+    async def list_tasks(
+        principal: PrincipalDep,
+        status: StatusParam = "all",
+        sort: SortParam = "-created_at",
+        q: Annotated[str | None, Query(description="Case-insensitive substring")] = None,
+        limit: Annotated[int, Query(ge=1, le=LIST_LIMIT_MAX)] = LIST_LIMIT_DEFAULT,
+        offset: Annotated[int, Query(ge=0)] = 0,
+    ) -> Response:
+        query = TaskQuery(
+            status=StatusFilter(status),
+            sort=SortField(sort.lstrip("-")),
+            descending=sort.startswith("-"),
+            search=q,
+            limit=limit,
+            offset=min(offset, MAX_OFFSET),
+        )
+        page = await use_cases.list_tasks(ListTasksCommand(principal.user_id, query))
+        return JsonResponse(
+            [task_json(task) for task in page.items], headers={"X-Total-Count": str(page.total)}
+        )
+
+    @router.post(
+        "/tasks",
+        status_code=201,
+        response_model=TaskOut,
+        tags=["tasks"],
+        responses={201: {"headers": {"Location": {"schema": {"type": "string"}}}}},
+    )
+    async def create_task(principal: PrincipalDep, body: TaskCreate) -> Response:
+        new = NewTask(title=body.title, description=body.description, completed=body.completed)
+        task = await use_cases.create_task(CreateTaskCommand(principal.user_id, new))
+        return _task_response(task, status_code=201, location=True)
+
+    @router.get("/tasks/{task_id}", response_model=TaskOut, responses=_ONE_TASK_ERRORS, tags=["tasks"])
+    async def get_task(principal: PrincipalDep, task_id: str) -> Response:
+        command = GetTaskCommand(principal.user_id, _task_id(task_id))
+        return _task_response(await use_cases.get_task(command))
+
+    @router.put("/tasks/{task_id}", response_model=TaskOut, responses=_ONE_TASK_ERRORS, tags=["tasks"])
+    async def replace_task(
+        principal: PrincipalDep, task_id: str, body: TaskReplace, if_match: IfMatch = None
+    ) -> Response:
+        command = ReplaceTaskCommand(
+            owner_id=principal.user_id,
+            task_id=_task_id(task_id),
+            title=body.title,
+            description=body.given("description"),
+            completed=body.given("completed"),
+            expected_version=_expected_version(if_match),
+        )
+        return _task_response(await use_cases.replace_task(command))
+
+    @router.patch("/tasks/{task_id}", response_model=TaskOut, responses=_ONE_TASK_ERRORS, tags=["tasks"])
+    async def patch_task(
+        principal: PrincipalDep, task_id: str, body: TaskPatch, if_match: IfMatch = None
+    ) -> Response:
+        changes = TaskChanges(
+            title=body.given("title"),
+            description=body.given("description"),
+            completed=body.given("completed"),
+        )
+        command = PatchTaskCommand(
+            owner_id=principal.user_id,
+            task_id=_task_id(task_id),
+            changes=changes,
+            expected_version=_expected_version(if_match),
+        )
+        return _task_response(await use_cases.patch_task(command))
+
+    @router.patch(
+        "/tasks/{task_id}/complete",
+        response_model=TaskOut,
+        responses=_ONE_TASK_ERRORS,
+        tags=["tasks"],
+        summary="Set completed from the body, or toggle it when there is no body",
+    )
+    async def complete_task(
+        principal: PrincipalDep,
+        task_id: str,
+        body: Annotated[CompletionSet | None, Body()] = None,
+        if_match: IfMatch = None,
+    ) -> Response:
+        command = SetCompletionCommand(
+            owner_id=principal.user_id,
+            task_id=_task_id(task_id),
+            completed=None if body is None else body.completed,
+            expected_version=_expected_version(if_match),
+        )
+        return _task_response(await use_cases.set_completion(command))
+
+    @router.delete(
+        "/tasks/{task_id}",
+        status_code=204,
+        response_class=Response,
+        responses=_ONE_TASK_ERRORS,
+        tags=["tasks"],
+    )
+    async def delete_task(principal: PrincipalDep, task_id: str, if_match: IfMatch = None) -> Response:
+        command = DeleteTaskCommand(principal.user_id, _task_id(task_id), _expected_version(if_match))
+        await use_cases.delete_task(command)
+        return Response(status_code=204)
+
+    @router.get("/me", response_model=MeOut, tags=["me"])
+    async def me(principal: PrincipalDep) -> Response:
+        return JsonResponse(me_json(principal))
+
+    return router
+
+
+def health_router(check_readiness: CheckReadiness) -> APIRouter:
+    router = APIRouter(default_response_class=JsonResponse, tags=["health"])
+
+    @router.get("/healthz", response_model=Health)
+    async def healthz() -> Response:
+        return JsonResponse({"status": "ok"})
+
+    @router.get("/readyz", response_model=Health, responses={503: _problem("Database unavailable")})
+    async def readyz() -> Response:
+        try:
+            await check_readiness()
+        except StorageUnavailable:
+            return service_unavailable()
+        return JsonResponse({"status": "ok"})
+
+    return router
+
+
+def _task_response(task: Task, *, status_code: int = 200, location: bool = False) -> Response:
+    headers = {"ETag": f'W/"{task.version}"'}
+    if location:
+        headers["Location"] = f"/api/tasks/{task.id}"
+    return JsonResponse(task_json(task), status_code=status_code, headers=headers)
+
+
+def _task_id(raw: str) -> int:
+    """Anything but a positive 64-bit integer names no task: 404, like a missing one."""
+    if _TASK_ID.fullmatch(raw) and int(raw) <= MAX_TASK_ID:
+        return int(raw)
+    raise TaskNotFound(0)
+
+
+def _expected_version(if_match: str | None) -> int | None:
+    if if_match is None or if_match.strip() == "*":
+        return None
+    match = _ETAG.fullmatch(if_match.strip())
+    if match is None:
+        raise PreconditionMalformed()
+    return int(match.group(1))

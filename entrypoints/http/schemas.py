@@ -1,0 +1,107 @@
+"""The JSON shapes of the API. Field rules (trimming, lengths, NUL) live in domain/task.py."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr
+
+from domain.identity import Principal
+from domain.task import DESCRIPTION_MAX_LENGTH, KEEP, TITLE_MAX_LENGTH, Keep, Task
+
+_TITLE_DOC = {"maxLength": TITLE_MAX_LENGTH, "description": "Trimmed; 1-200 characters remain."}
+_DESCRIPTION_DOC = {"maxLength": DESCRIPTION_MAX_LENGTH}
+
+
+class _Body(BaseModel):
+    # Unknown fields (id, user_id, timestamps included) are ignored, never applied.
+    model_config = ConfigDict(extra="ignore")
+
+    def given(self, name: str) -> Any:
+        """The field's value if the client sent it, else KEEP."""
+        return getattr(self, name) if name in self.model_fields_set else KEEP
+
+
+class TaskCreate(_Body):
+    title: StrictStr = Field(json_schema_extra=_TITLE_DOC)
+    description: StrictStr | None = Field(default=None, json_schema_extra=_DESCRIPTION_DOC)
+    completed: StrictBool = False
+
+
+class TaskReplace(_Body):
+    """PUT: title required; an omitted description or completed keeps its value."""
+
+    title: StrictStr = Field(json_schema_extra=_TITLE_DOC)
+    description: StrictStr | None = Field(default=None, json_schema_extra=_DESCRIPTION_DOC)
+    # Defaults are never validated, so an explicit null is still refused.
+    completed: StrictBool = Field(default=None)  # type: ignore[assignment]
+
+
+class TaskPatch(_Body):
+    """PATCH: any non-empty subset of the fields."""
+
+    title: StrictStr = Field(default=None, json_schema_extra=_TITLE_DOC)  # type: ignore[assignment]
+    description: StrictStr | None = Field(default=None, json_schema_extra=_DESCRIPTION_DOC)
+    completed: StrictBool = Field(default=None)  # type: ignore[assignment]
+
+
+class CompletionSet(BaseModel):
+    completed: StrictBool
+
+
+class TaskOut(BaseModel):
+    id: int
+    title: str
+    description: str | None
+    completed: bool
+    created_at: datetime
+    updated_at: datetime
+
+
+class MeOut(BaseModel):
+    user_id: str
+    email: str | None
+    name: str | None
+
+
+class Problem(BaseModel):
+    type: str
+    title: str
+    status: int
+    detail: str
+
+
+class FieldError(BaseModel):
+    loc: list[str | int]
+    msg: str
+
+
+class ValidationProblem(Problem):
+    errors: list[FieldError]
+
+
+class Health(BaseModel):
+    status: str
+
+
+def task_json(task: Task) -> dict[str, Any]:
+    return {
+        "id": task.id,
+        "title": task.title,
+        "description": task.description,
+        "completed": task.completed,
+        "created_at": rfc3339(task.created_at),
+        "updated_at": rfc3339(task.updated_at),
+    }
+
+
+def me_json(principal: Principal) -> dict[str, Any]:
+    return {"user_id": principal.user_id, "email": principal.email, "name": principal.name}
+
+
+def rfc3339(moment: datetime) -> str:
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+__all__ = ["KEEP", "Keep"]
