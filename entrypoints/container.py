@@ -6,8 +6,8 @@ from dependency_injector import containers, providers
 
 from adapters.auth.dev_tokens import mint_hs256
 from adapters.auth.jwt_verifier import ClaimRules, JwtTokenVerifier
-from adapters.sql.migrate import upgrade_to_latest
 from adapters.sql.engine import PoolSettings, create_engine
+from adapters.sql.migrate import upgrade_to_latest
 from adapters.sql.task_repo import SqlTaskRepo
 from application.clock import SystemClock
 from application.use_cases import (

@@ -58,6 +58,9 @@ class JwtTokenVerifier(TokenVerifier):
         except jwt.PyJWTError as error:
             raise AuthenticationFailed("token is malformed") from error
         algorithm = header.get("alg")
+        if not isinstance(algorithm, str):
+            # A list or object here would make the set lookup below raise TypeError.
+            raise AuthenticationFailed("token algorithm is not accepted")
         if algorithm == HMAC_ALGORITHM:
             claims = self._decode(token, self._secret, HMAC_ALGORITHM, self._hmac_rules)
         elif algorithm in ASYMMETRIC_ALGORITHMS and self._key_source is not None:
@@ -72,7 +75,7 @@ class JwtTokenVerifier(TokenVerifier):
 
     @staticmethod
     def _decode(token: str, key: Any, algorithm: str, rules: ClaimRules) -> dict[str, Any]:
-        options: dict[str, Any] = {
+        options: jwt.types.Options = {
             "require": ["exp", "sub"],
             "verify_aud": rules.audience is not None,
             "verify_iss": rules.issuer is not None,

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from typing import cast
+from collections.abc import Callable, Coroutine
+from typing import Any, cast
 
 from fastapi import Request, Response
 from fastapi.routing import APIRoute
@@ -21,7 +21,7 @@ def authenticated_route(verifier: TokenVerifier) -> type[APIRoute]:
     """A route class that proves the caller first, so a token problem is 401 even with a bad body."""
 
     class AuthenticatedRoute(APIRoute):
-        def get_route_handler(self) -> Callable[[Request], Awaitable[Response]]:
+        def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
             handler = super().get_route_handler()
 
             async def authenticate_then_handle(request: Request) -> Response:

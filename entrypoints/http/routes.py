@@ -29,8 +29,16 @@ from application.use_cases import (
 )
 from domain.errors import TaskNotFound
 from domain.identity import Principal
-from domain.task import LIST_LIMIT_DEFAULT, LIST_LIMIT_MAX, NewTask, SortField, StatusFilter, Task
-from domain.task import TaskChanges, TaskQuery
+from domain.task import (
+    LIST_LIMIT_DEFAULT,
+    LIST_LIMIT_MAX,
+    NewTask,
+    SortField,
+    StatusFilter,
+    Task,
+    TaskChanges,
+    TaskQuery,
+)
 from entrypoints.http.auth import authenticated_route, bearer_scheme, current_principal
 from entrypoints.http.errors import PreconditionMalformed, service_unavailable
 from entrypoints.http.responses import JsonResponse

@@ -6,12 +6,13 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr
+from pydantic.config import JsonDict
 
 from domain.identity import Principal
 from domain.task import DESCRIPTION_MAX_LENGTH, KEEP, TITLE_MAX_LENGTH, Keep, Task
 
-_TITLE_DOC = {"maxLength": TITLE_MAX_LENGTH, "description": "Trimmed; 1-200 characters remain."}
-_DESCRIPTION_DOC = {"maxLength": DESCRIPTION_MAX_LENGTH}
+_TITLE_DOC: JsonDict = {"maxLength": TITLE_MAX_LENGTH, "description": "Trimmed; 1-200 characters remain."}
+_DESCRIPTION_DOC: JsonDict = {"maxLength": DESCRIPTION_MAX_LENGTH}
 
 
 class _Body(BaseModel):

@@ -1,0 +1,64 @@
+# Two commands do everything on a fresh clone: `make run` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+NODE_DIR := tests/interop/node
+
+.PHONY: install run test lint unit system-packages node-packages bench bench-scale soak clean
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+.env:
+	@echo "BETTER_AUTH_SECRET=$$($(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(48))')" > .env
+	@echo "Wrote .env with a random development BETTER_AUTH_SECRET"
+
+run: install .env
+	@$(BIN)/todo-api migrate
+	@echo "Token for user 'demo' (valid 24 h):"
+	@$(BIN)/todo-api token demo --ttl 86400 --email demo@example.com --name Demo
+	@echo "Serving on http://127.0.0.1:$(PORT)  (docs: http://127.0.0.1:$(PORT)/docs)"
+	@PORT=$(PORT) $(BIN)/todo-api serve
+
+# PostgreSQL and PgBouncer binaries for the tests' throwaway servers (CI runs as root).
+system-packages:
+	@bash scripts/system-packages.sh postgres pgbouncer
+
+node-packages: $(NODE_DIR)/node_modules/.installed
+
+$(NODE_DIR)/node_modules/.installed: $(NODE_DIR)/package.json $(NODE_DIR)/package-lock.json
+	cd $(NODE_DIR) && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+lint: install
+	$(BIN)/lint-imports
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+
+unit: install
+	$(BIN)/pytest -q tests/unit
+
+test: install system-packages node-packages lint
+	$(BIN)/pytest -q
+
+bench: install
+	@bash scripts/system-packages.sh postgres wrk
+	$(BIN)/python -m bench.run
+
+bench-scale: install
+	@bash scripts/system-packages.sh postgres
+	$(BIN)/python -m bench.scale
+
+soak: install
+	@bash scripts/system-packages.sh postgres
+	$(BIN)/python -m bench.soak
+
+clean:
+	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache $(NODE_DIR)/node_modules
