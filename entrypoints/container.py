@@ -5,6 +5,7 @@ from __future__ import annotations
 from dependency_injector import containers, providers
 
 from adapters.auth.dev_tokens import mint_hs256
+from adapters.auth.jwks import JwksKeySource
 from adapters.auth.jwt_verifier import ClaimRules, JwtTokenVerifier
 from adapters.sql.engine import PoolSettings, create_engine
 from adapters.sql.migrate import upgrade_to_latest
@@ -32,13 +33,22 @@ def _pool_settings(settings: Settings) -> PoolSettings:
     )
 
 
-def _token_verifier(settings: Settings) -> JwtTokenVerifier:
-    hmac_rules = ClaimRules(
-        issuer=settings.jwt_issuer,
-        audience=settings.jwt_audience,
-        leeway_seconds=settings.jwt_leeway_seconds,
+def _key_source(settings: Settings) -> JwksKeySource | None:
+    return JwksKeySource(settings.jwks_url) if settings.jwks_url else None
+
+
+def _token_verifier(settings: Settings, key_source: JwksKeySource | None) -> JwtTokenVerifier:
+    leeway = settings.jwt_leeway_seconds
+    hmac_rules = ClaimRules(issuer=settings.jwt_issuer, audience=settings.jwt_audience, leeway_seconds=leeway)
+    # Better Auth's JWT plugin sets iss and aud to its base URL unless told otherwise.
+    jwks_rules = ClaimRules(
+        issuer=settings.jwt_issuer or settings.better_auth_url,
+        audience=settings.jwt_audience or settings.better_auth_url,
+        leeway_seconds=leeway,
     )
-    return JwtTokenVerifier(settings.better_auth_secret.get_secret_value(), hmac_rules)
+    return JwtTokenVerifier(
+        settings.better_auth_secret.get_secret_value(), hmac_rules, key_source, jwks_rules
+    )
 
 
 class Container(containers.DeclarativeContainer):
@@ -53,7 +63,8 @@ class Container(containers.DeclarativeContainer):
         engine,
         settings,
     )
-    token_verifier = providers.Singleton(_token_verifier, settings)
+    key_source = providers.Singleton(_key_source, settings)
+    token_verifier = providers.Singleton(_token_verifier, settings, key_source)
 
     create_task = providers.Factory(CreateTask, task_repo, clock)
     list_tasks = providers.Factory(ListTasks, task_repo)
@@ -72,6 +83,9 @@ def build_container(settings: Settings) -> Container:
 async def close_resources(container: Container) -> None:
     """Give pooled connections back to the database on shutdown."""
     await container.engine().dispose()
+    key_source = container.key_source()
+    if key_source is not None:
+        await key_source.aclose()
 
 
 def migrate_database(settings: DatabaseSettings) -> None:

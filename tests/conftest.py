@@ -10,6 +10,7 @@ import pytest
 
 from adapters.sql.migrate import upgrade_to_latest
 from tests.support.api_server import ApiServer, api_server
+from tests.support.pgbouncer import pgbouncer
 from tests.support.postgres import PostgresServer, postgres_server
 
 
@@ -22,7 +23,7 @@ def postgres() -> Iterator[PostgresServer]:
 @pytest.fixture(scope="session")
 def postgres_url(postgres: PostgresServer) -> str:
     """A migrated database shared by the session; tests keep apart by using fresh user ids."""
-    url = postgres.create_database("todo_shared")
+    url = postgres.create_database(f"todo_{uuid.uuid4().hex[:12]}")
     upgrade_to_latest(url)
     return url
 
@@ -34,13 +35,26 @@ def sqlite_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     return url
 
 
-@pytest.fixture(scope="session", params=["postgres", "sqlite"])
+@pytest.fixture(scope="session")
+def pgbouncer_url(postgres: PostgresServer, postgres_url: str) -> Iterator[str]:
+    """The shared database through PgBouncer in transaction mode, as Neon's pooled URLs are."""
+    with pgbouncer(postgres, pool_mode="transaction") as url:
+        yield url.rsplit("/", 1)[0] + "/" + postgres_url.rsplit("/", 1)[1]
+
+
+# PgBouncer before 1.21 cannot keep server-side prepared statements in transaction mode.
+_BACKEND_SETTINGS = {"pgbouncer": {"DATABASE_PREPARED_STATEMENTS": "false"}}
+
+
+@pytest.fixture(scope="session", params=["postgres", "sqlite", "pgbouncer"])
 def server(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[ApiServer]:
-    """The real server over real HTTP, once on PostgreSQL and once on the embedded SQLite."""
-    database_url = request.getfixturevalue(f"{request.param}_url")
-    with api_server(database_url, tmp_path_factory.mktemp(f"server-{request.param}")) as running:
+    """The real server over real HTTP: on PostgreSQL, on the embedded SQLite, and through PgBouncer."""
+    backend = request.param
+    database_url = request.getfixturevalue(f"{backend}_url")
+    settings = _BACKEND_SETTINGS.get(backend, {})
+    with api_server(database_url, tmp_path_factory.mktemp(f"server-{backend}"), **settings) as running:
         yield running
 
 

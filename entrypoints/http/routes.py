@@ -70,11 +70,10 @@ IfMatch = Annotated[
     Header(description='Only change the task if it is still at this ETag, e.g. W/"3".'),
 ]
 
-_PROBLEM = "application/problem+json"
-
 
 def _problem(description: str, model: type[Problem] = Problem) -> dict[str, Any]:
-    return {"description": description, "content": {_PROBLEM: {"schema": model.model_json_schema()}}}
+    # Declared as JSON here; the app's OpenAPI hook relabels error bodies as problem+json.
+    return {"description": description, "model": model}
 
 
 _API_ERRORS: dict[int | str, dict[str, Any]] = {
