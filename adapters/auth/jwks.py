@@ -92,11 +92,10 @@ class JwksKeySource(PublicKeySource):
         if not wait_if_busy and self._lock.locked():
             return
         async with self._lock:
-            key_set = self._key_set
-            if key_set is not None and key_set.candidates(kid):
-                if self._clock() - key_set.fetched_at < self._max_age:
-                    return  # another request refreshed while this one waited
             now = self._clock()
+            key_set = self._key_set
+            if key_set is not None and key_set.candidates(kid) and now - key_set.fetched_at < self._max_age:
+                return  # another request refreshed while this one waited
             if self._last_attempt is not None and now - self._last_attempt < self._min_refetch_interval:
                 return
             self._last_attempt = now

@@ -10,6 +10,8 @@ from sqlalchemy import event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from adapters.sql.tables import SQLITE_CASEFOLD
+
 DEFAULT_SQLITE_URL = "sqlite:///./data/todo.db"
 _POSTGRES_SCHEMES = {"postgres", "postgresql", "postgresql+psycopg", "postgresql+psycopg_async"}
 
@@ -65,6 +67,10 @@ def create_engine(raw_url: str, pool: PoolSettings) -> AsyncEngine:
         connect_args["prepare_threshold"] = None
     return create_async_engine(
         url,
+        # Every repository operation is a single statement, atomic on its own: autocommit saves
+        # the BEGIN and COMMIT round trips, and the pool has no transaction to roll back.
+        isolation_level="AUTOCOMMIT",
+        pool_reset_on_return=None,
         pool_size=pool.size,
         max_overflow=pool.max_overflow,
         pool_timeout=pool.timeout_seconds,
@@ -74,7 +80,12 @@ def create_engine(raw_url: str, pool: PoolSettings) -> AsyncEngine:
 
 
 def _tune_sqlite(dbapi_connection: Any, _record: Any) -> None:
+    dbapi_connection.create_function(SQLITE_CASEFOLD, 1, _casefold, deterministic=True)
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+def _casefold(value: str | None) -> str | None:
+    return None if value is None else value.lower()

@@ -1,5 +1,7 @@
 """The schema as SQLAlchemy Core sees it. Changes to it go through an Alembic migration."""
 
+from typing import Any
+
 from sqlalchemy import (
     BigInteger,
     Boolean,
@@ -14,6 +16,9 @@ from sqlalchemy import (
     Text,
     func,
 )
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import GenericFunction
+from sqlalchemy.types import Text as TextType
 
 metadata = MetaData()
 
@@ -37,3 +42,24 @@ tasks = Table(
 Index("ix_tasks_user_created", tasks.c.user_id, tasks.c.created_at, tasks.c.id)
 Index("ix_tasks_user_updated", tasks.c.user_id, tasks.c.updated_at, tasks.c.id)
 Index("ix_tasks_user_title", tasks.c.user_id, func.lower(tasks.c.title), tasks.c.id)
+
+
+class fold_case(GenericFunction[str]):
+    """Case folding for search: lower() on PostgreSQL, a Unicode-aware function on SQLite."""
+
+    type = TextType()
+    inherit_cache = True
+
+
+@compiles(fold_case)
+def _fold_case_default(element: fold_case, compiler: Any, **kw: Any) -> str:
+    return f"lower({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(fold_case, "sqlite")
+def _fold_case_sqlite(element: fold_case, compiler: Any, **kw: Any) -> str:
+    # SQLite's own lower() only knows ASCII; the engine registers this one on every connection.
+    return f"{SQLITE_CASEFOLD}({compiler.process(element.clauses, **kw)})"
+
+
+SQLITE_CASEFOLD = "todo_casefold"

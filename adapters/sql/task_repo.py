@@ -6,12 +6,27 @@ import asyncio
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, delete, exc, func, insert, not_, or_, select, true, update
+from sqlalchemy import (
+    ColumnElement,
+    Row,
+    Select,
+    bindparam,
+    delete,
+    exc,
+    func,
+    insert,
+    not_,
+    or_,
+    select,
+    true,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from adapters.sql.tables import tasks
+from adapters.sql.tables import fold_case, tasks
 from application.errors import StorageUnavailable
 from application.ports import TaskRepo
 from domain.errors import TaskNotFound, VersionMismatch
@@ -58,30 +73,18 @@ class SqlTaskRepo(TaskRepo):
         return _row_to_task(row)
 
     async def get(self, owner_id: str, task_id: int) -> Task | None:
-        statement = select(tasks).where(tasks.c.id == task_id, tasks.c.user_id == owner_id)
+        parameters = {"owner_id": owner_id, "task_id": task_id}
         async with self._connection() as connection:
-            row = (await connection.execute(statement)).one_or_none()
+            row = (await connection.execute(_GET_ONE, parameters)).one_or_none()
         return None if row is None else _row_to_task(row)
 
     async def list(self, owner_id: str, query: TaskQuery) -> TaskPage:
-        conditions = _filters(owner_id, query)
-        page = (
-            select(tasks)
-            .where(*conditions)
-            .order_by(*_ordering(tasks.c, query))
-            .limit(query.limit)
-            .offset(query.offset)
-            .subquery("page")
-        )
-        total = select(func.count().label("total")).where(*conditions).subquery("total")
-        # The page and the count in one round trip; the outer join keeps the count on an empty page.
-        statement = (
-            select(total.c.total, page)
-            .select_from(total.outerjoin(page, true()))
-            .order_by(*_ordering(page.c, query))
-        )
+        statement = _list_statement(query.status, query.sort, query.descending, query.search is not None)
+        parameters = {"owner_id": owner_id, "limit": query.limit, "offset": query.offset}
+        if query.search is not None:
+            parameters["pattern"] = f"%{_escape_like(query.search)}%"
         async with self._connection() as connection:
-            rows = (await connection.execute(statement)).all()
+            rows = (await connection.execute(statement, parameters)).all()
         items = [_row_to_task(row) for row in rows if row.id is not None]
         return TaskPage(items, rows[0].total if rows else 0)
 
@@ -146,26 +149,54 @@ class SqlTaskRepo(TaskRepo):
             yield connection
 
 
-def _filters(owner_id: str, query: TaskQuery) -> list[ColumnElement[bool]]:
-    conditions: list[ColumnElement[bool]] = [tasks.c.user_id == owner_id]
-    if query.status is StatusFilter.PENDING:
+_GET_ONE = select(tasks).where(
+    tasks.c.id == bindparam("task_id"), tasks.c.user_id == bindparam("owner_id")
+)
+
+
+@cache
+def _list_statement(
+    status: StatusFilter, sort: SortField, descending: bool, searching: bool
+) -> Select[Any]:
+    """Built once per shape of query; the values travel as bound parameters."""
+    conditions: list[ColumnElement[bool]] = [tasks.c.user_id == bindparam("owner_id")]
+    if status is StatusFilter.PENDING:
         conditions.append(not_(tasks.c.completed))
-    elif query.status is StatusFilter.COMPLETED:
+    elif status is StatusFilter.COMPLETED:
         conditions.append(tasks.c.completed)
-    if query.search is not None:
+    if searching:
+        pattern = fold_case(bindparam("pattern"))
         conditions.append(
             or_(
-                tasks.c.title.icontains(query.search, autoescape=True),
-                tasks.c.description.icontains(query.search, autoescape=True),
+                fold_case(tasks.c.title).like(pattern, escape="\\"),
+                fold_case(tasks.c.description).like(pattern, escape="\\"),
             )
         )
-    return conditions
+    page = (
+        select(tasks)
+        .where(*conditions)
+        .order_by(*_ordering(tasks.c, sort, descending))
+        .limit(bindparam("limit"))
+        .offset(bindparam("offset"))
+        .subquery("page")
+    )
+    total = select(func.count().label("total")).where(*conditions).subquery("total")
+    # The page and the count in one round trip; the outer join keeps the count on an empty page.
+    return (
+        select(total.c.total, page)
+        .select_from(total.outerjoin(page, true()))
+        .order_by(*_ordering(page.c, sort, descending))
+    )
 
 
-def _ordering(columns: Any, query: TaskQuery) -> Sequence[ColumnElement[Any]]:
-    column = columns[_SORT_COLUMNS[query.sort]]
-    key = func.lower(column) if query.sort is SortField.TITLE else column
-    if query.descending:
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _ordering(columns: Any, sort: SortField, descending: bool) -> Sequence[ColumnElement[Any]]:
+    column = columns[_SORT_COLUMNS[sort]]
+    key = func.lower(column) if sort is SortField.TITLE else column
+    if descending:
         return key.desc(), columns.id.desc()
     return key.asc(), columns.id.asc()
 

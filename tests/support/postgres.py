@@ -161,7 +161,8 @@ class _LocalCluster:
             "--auth-local", "trust",
             "--auth-host", "scram-sha-256",
             "--encoding", "UTF8",
-            "--no-locale",
+            # Neon's default: byte-order sorting, but lower() and ILIKE know all of Unicode.
+            "--locale", "C.UTF-8",
             "--no-sync",
         )  # fmt: skip
         if result.returncode != 0:
