@@ -27,9 +27,9 @@ run: install .env
 	@echo "Serving on http://127.0.0.1:$(PORT)  (docs: http://127.0.0.1:$(PORT)/docs)"
 	@PORT=$(PORT) $(BIN)/todo-api serve
 
-# PostgreSQL and PgBouncer binaries for the tests' throwaway servers (CI runs as root).
+# PostgreSQL, PgBouncer and Chromium for the tests (apt, when missing; CI runs as root).
 system-packages:
-	@bash scripts/system-packages.sh postgres pgbouncer
+	@bash scripts/system-packages.sh postgres pgbouncer chromium
 
 node-packages: $(NODE_DIR)/node_modules/.installed
 
