@@ -34,7 +34,9 @@ system-packages:
 node-packages: $(NODE_DIR)/node_modules/.installed
 
 $(NODE_DIR)/node_modules/.installed: $(NODE_DIR)/package.json $(NODE_DIR)/package-lock.json
-	cd $(NODE_DIR) && npm ci --no-audit --no-fund --loglevel=error
+	# Point node-gyp at the installed Node headers: better-sqlite3 may have to build from source.
+	cd $(NODE_DIR) && npm_config_nodedir="$$(dirname "$$(dirname "$$(readlink -f "$$(command -v node)")")")" \
+		npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
 lint: install

@@ -7,6 +7,8 @@ when it is missing or differs from package-lock.json, and fails loudly if it can
 from __future__ import annotations
 
 import base64
+import fcntl
+import hashlib
 import json
 import os
 import shutil
@@ -30,12 +32,8 @@ MINT_SCRIPT = "mint-hs256.mjs"
 NPM_CI_TIMEOUT = 900.0
 PLUGIN_ALGORITHMS = ("EdDSA", "ES256", "ES512", "RS256", "PS256")
 
-# Loads every module the scripts use, and opens a SQLite database through the native addon.
-_PROBE = (
-    "import 'better-auth'; import 'better-auth/plugins'; import 'better-auth/node';"
-    " import 'better-auth/db/migration'; import 'jose';"
-    " import Database from 'better-sqlite3'; new Database(':memory:').close();"
-)
+# The lock comparison covers the JavaScript; this checks the native addon fits this Node.
+_PROBE = "import Database from 'better-sqlite3'; new Database(':memory:').close();"
 
 _node_modules_checked = False
 
@@ -52,13 +50,17 @@ def ensure_node_modules() -> None:
     for tool in ("node", "npm"):
         if shutil.which(tool) is None:
             raise NodeSetupError(f"'{tool}' is not on PATH; the Better Auth interop tests need Node.js 20+")
-    if not _installed_matches_lock() or _probe_failure() is not None:
-        _npm_ci()
-        if not _installed_matches_lock():
-            raise NodeSetupError("npm ci finished but node_modules still differs from package-lock.json")
-        failure = _probe_failure()
-        if failure is not None:
-            raise NodeSetupError(f"the Node modules do not load after npm ci:\n{failure}")
+    # Two test processes must not run npm ci over each other.
+    lock_name = f"todo-api-npm-ci-{hashlib.sha256(str(NODE_DIR).encode()).hexdigest()[:16]}.lock"
+    with open(Path(tempfile.gettempdir()) / lock_name, "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not _installed_matches_lock() or _probe_failure() is not None:
+            _npm_ci()
+            if not _installed_matches_lock():
+                raise NodeSetupError("npm ci finished but node_modules still differs from package-lock.json")
+            failure = _probe_failure()
+            if failure is not None:
+                raise NodeSetupError(f"the Node modules do not load after npm ci:\n{failure}")
     _node_modules_checked = True
 
 
@@ -82,7 +84,7 @@ def _installed_matches_lock() -> bool:
 
 
 def _probe_failure() -> str | None:
-    """None when every module loads (the native addon fits this Node); the error otherwise."""
+    """None when the native addon loads in this Node; the error otherwise."""
     result = subprocess.run(
         ["node", "--input-type=module", "-e", _PROBE],
         cwd=NODE_DIR,
@@ -130,10 +132,11 @@ def mint_hs256(
 ) -> str:
     """An HS256 token minted by jose in Node, as a Next.js route would; a negative ttl is expired."""
     ensure_node_modules()
-    args = ["node", MINT_SCRIPT, "--sub", sub, "--ttl", str(ttl)]
+    # --flag=value keeps values that start with a dash (a negative ttl) from reading as flags.
+    args = ["node", MINT_SCRIPT, f"--sub={sub}", f"--ttl={ttl}"]
     for flag, value in (("--email", email), ("--name", name), ("--iss", issuer), ("--aud", audience)):
         if value is not None:
-            args += [flag, value]
+            args.append(f"{flag}={value}")
     env = _without_auth_settings(os.environ) | {"BETTER_AUTH_SECRET": secret}
     result = subprocess.run(args, cwd=NODE_DIR, env=env, capture_output=True, text=True, timeout=60)
     if result.returncode != 0:
@@ -239,7 +242,7 @@ def better_auth_server(
     *,
     algorithm: str = "EdDSA",
     jwt_expiration: str | None = None,
-    startup_timeout: float = 30.0,
+    startup_timeout: float = 60.0,
 ) -> Iterator[BetterAuthServer]:
     """Start Better Auth on 127.0.0.1 (`port=None` picks a free one) with a fresh SQLite file.
 
