@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import Enum
@@ -12,11 +13,12 @@ from domain.errors import InvalidTask
 TITLE_MAX_LENGTH: Final = 200
 DESCRIPTION_MAX_LENGTH: Final = 1000
 OWNER_ID_MAX_LENGTH: Final = 255
+_LONE_SURROGATE: Final = re.compile("[\ud800-\udfff]")
 
 
 def clean_title(value: str) -> str:
     """Trim surrounding whitespace; 1 to 200 characters must remain."""
-    _reject_nul("title", value)
+    _reject_unstorable("title", value)
     title = value.strip()
     if not title:
         raise InvalidTask("title", "must not be empty or only whitespace")
@@ -29,7 +31,7 @@ def clean_description(value: str | None) -> str | None:
     """Kept as given (null allowed), up to 1000 characters."""
     if value is None:
         return None
-    _reject_nul("description", value)
+    _reject_unstorable("description", value)
     if len(value) > DESCRIPTION_MAX_LENGTH:
         raise InvalidTask("description", f"must be at most {DESCRIPTION_MAX_LENGTH} characters")
     return value
@@ -41,9 +43,12 @@ def check_owner_id(value: str) -> str:
     return value
 
 
-def _reject_nul(field_name: str, value: str) -> None:
+def _reject_unstorable(field_name: str, value: str) -> None:
     if "\x00" in value:
         raise InvalidTask(field_name, "must not contain the NUL character")
+    # JSON's "\ud800" escapes decode to lone surrogates, which no UTF-8 database can store.
+    if _LONE_SURROGATE.search(value):
+        raise InvalidTask(field_name, "must not contain unpaired surrogate code points")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -90,7 +95,7 @@ class TaskChanges:
     """A partial update, validated by the same rules as a new task."""
 
     title: str | Keep = KEEP
-    description: str | None | Keep = KEEP
+    description: str | Keep | None = KEEP
     completed: bool | Toggle | Keep = KEEP
 
     def __post_init__(self) -> None:
@@ -155,7 +160,7 @@ class TaskQuery:
         if self.offset < 0:
             raise InvalidTask("offset", "must be 0 or more")
         if self.search is not None:
-            _reject_nul("q", self.search)
+            _reject_unstorable("q", self.search)
             if self.search == "":
                 object.__setattr__(self, "search", None)
 

@@ -79,9 +79,9 @@ def _matches(task: Task, owner_id: str, query: TaskQuery) -> bool:
     if query.status is StatusFilter.COMPLETED and not task.completed:
         return False
     if query.search is not None:
-        needle = query.search.casefold()
+        needle = query.search.lower()
         haystacks = (task.title, task.description or "")
-        return any(needle in text.casefold() for text in haystacks)
+        return any(needle in text.lower() for text in haystacks)
     return True
 
 

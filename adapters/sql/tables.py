@@ -36,6 +36,8 @@ tasks = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
     Column("version", Integer, nullable=False, default=1),
+    # Never give a deleted task's id to a new one; PostgreSQL's identity never reuses them.
+    sqlite_autoincrement=True,
 )
 
 # One index per list order; a backward scan serves the descending orders.

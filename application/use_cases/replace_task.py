@@ -1,7 +1,7 @@
 from dataclasses import dataclass
 
 from application.use_cases.change_task import ChangeTask
-from domain.task import KEEP, Task, TaskChanges, Keep
+from domain.task import KEEP, Keep, Task, TaskChanges
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -29,6 +29,8 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False, server_default="1"),
+        # SQLite would otherwise give a deleted task's id to the next one.
+        sqlite_autoincrement=True,
     )
     op.create_index("ix_tasks_user_created", "tasks", ["user_id", "created_at", "id"])
     op.create_index("ix_tasks_user_updated", "tasks", ["user_id", "updated_at", "id"])
