@@ -11,7 +11,11 @@ from starlette.middleware.cors import CORSMiddleware
 
 from entrypoints.container import Container, close_resources
 from entrypoints.http.errors import install_error_handlers
-from entrypoints.http.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
+from entrypoints.http.middleware import (
+    BodySizeLimitMiddleware,
+    InternalErrorMiddleware,
+    RequestContextMiddleware,
+)
 from entrypoints.http.responses import JsonResponse
 from entrypoints.http.routes import UseCases, api_router, health_router
 
@@ -47,9 +51,9 @@ def create_app(container: Container) -> FastAPI:
     app.include_router(api_router(use_cases, container.token_verifier()))
     app.include_router(health_router(use_cases.check_readiness))
     install_error_handlers(app)
-    # Added last = outermost: CORS headers land even on 413s and 500s.
+    # The last added is the outermost: request ids on everything, CORS headers on 413s and 500s.
     app.add_middleware(BodySizeLimitMiddleware)
-    app.add_middleware(RequestContextMiddleware)
+    app.add_middleware(InternalErrorMiddleware)
     app.add_middleware(
         CORSMiddleware,
         allow_origins=settings.allowed_origins,
@@ -58,6 +62,7 @@ def create_app(container: Container) -> FastAPI:
         expose_headers=EXPOSED_HEADERS,
         max_age=600,
     )
+    app.add_middleware(RequestContextMiddleware)
     _describe_errors_as_problems(app)
     return app
 

@@ -28,7 +28,10 @@ _NO_STORE = (b"cache-control", b"no-store")
 
 
 class RequestContextMiddleware:
-    """Request id, cache and security headers, one access-log line, and a 500 that leaks nothing."""
+    """Request id, cache and security headers and one access-log line, on every response.
+
+    Outermost, so CORS preflights carry them too.
+    """
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -45,25 +48,46 @@ class RequestContextMiddleware:
             extra_headers.append(_NO_STORE)
         if not path.startswith(("/docs", "/redoc")):
             extra_headers.append(_STRICT_CSP)
+        scope.setdefault("state", {})["request_id"] = request_id
         status = 500
-        response_started = False
 
         async def send_with_headers(message: Message) -> None:
-            nonlocal status, response_started
+            nonlocal status
             if message["type"] == "http.response.start":
-                response_started = True
                 status = message["status"]
                 message["headers"] = [*message.get("headers", []), *extra_headers]
             await send(message)
 
         try:
             await self.app(scope, receive, send_with_headers)
-        except Exception:
-            log.exception("unhandled error", extra={"request_id": request_id})
-            if not response_started:
-                await internal_error()(scope, receive, send_with_headers)
         finally:
             _log_request(scope, request_id, status, started)
+
+
+class InternalErrorMiddleware:
+    """A 500 that leaks nothing; inside CORS, so the browser may read it."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        response_started = False
+
+        async def watch(message: Message) -> None:
+            nonlocal response_started
+            response_started = response_started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, watch)
+        except Exception:
+            request_id = scope.get("state", {}).get("request_id")
+            log.exception("unhandled error", extra={"fields": {"request_id": request_id}})
+            if not response_started:
+                await internal_error()(scope, receive, send)
 
 
 class BodySizeLimitMiddleware:

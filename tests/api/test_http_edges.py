@@ -207,6 +207,8 @@ def test_a_preflight_from_the_allowed_origin_is_allowed(anonymous: httpx.Client,
     assert {"authorization", "content-type"} <= _comma_list(
         response.headers.get("access-control-allow-headers")
     )
+    assert response.headers["x-request-id"]
+    assert response.headers["x-content-type-options"] == "nosniff"
 
 
 @one_backend
