@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
+from types import FrameType
 
 import uvicorn
 
@@ -23,6 +25,8 @@ def main(argv: list[str] | None = None) -> int:
 
 def _serve(args: argparse.Namespace) -> int:
     settings = load_settings()  # fail here, once, before any worker starts
+    # uvicorn re-raises SIGTERM once its graceful shutdown is done, which would end us with -15.
+    signal.signal(signal.SIGTERM, _exit_cleanly)
     uvicorn.run(
         "entrypoints.asgi:app_from_environment",
         factory=True,
@@ -35,6 +39,11 @@ def _serve(args: argparse.Namespace) -> int:
         timeout_graceful_shutdown=10,
     )
     return 0
+
+
+def _exit_cleanly(_signal: int, _frame: FrameType | None) -> None:
+    """A SIGTERM is the orderly way to stop us: exit code 0 tells supervisors it went well."""
+    raise SystemExit(0)
 
 
 def _migrate(_: argparse.Namespace) -> int:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import base64
+import json
+import re
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -16,6 +19,9 @@ HMAC_ALGORITHM = "HS256"
 ASYMMETRIC_ALGORITHMS = frozenset({"EdDSA", "ES256", "ES512", "RS256", "PS256"})
 MAX_TOKEN_LENGTH = 8192
 MAX_LEEWAY_SECONDS = 60
+NUMERIC_DATE_CLAIMS = ("exp", "nbf", "iat")
+_COMPACT_JWS = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+")
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 class PublicKeySource(Protocol):
@@ -53,6 +59,7 @@ class JwtTokenVerifier(TokenVerifier):
     async def verify(self, token: str) -> Principal:
         if len(token) > MAX_TOKEN_LENGTH:
             raise AuthenticationFailed("token is too large")
+        _check_single_reading(token)
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError as error:
@@ -71,6 +78,7 @@ class JwtTokenVerifier(TokenVerifier):
             claims = self._decode(token, key, algorithm, self._jwks_rules)
         else:
             raise AuthenticationFailed("token algorithm is not accepted")
+        _check_numeric_dates(claims)
         return _principal_from(claims)
 
     @staticmethod
@@ -106,11 +114,48 @@ class JwtTokenVerifier(TokenVerifier):
             raise AuthenticationFailed("token is invalid") from error
 
 
+def _check_single_reading(token: str) -> None:
+    """Canonical base64url and JSON without repeated names, so every parser reads the same token.
+
+    PyJWT alone tolerates padding, stray bits and repeated names (the last one wins), and a
+    frontend or proxy that keeps the first `sub` or `alg` would see another token than we do.
+    """
+    if not _COMPACT_JWS.fullmatch(token):
+        raise AuthenticationFailed("token is malformed")
+    try:
+        header, payload, _ = (_canonical_b64decode(segment) for segment in token.split("."))
+        for document in (header, payload):
+            json.loads(document, object_pairs_hook=_unique_members)
+    except (ValueError, RecursionError) as error:
+        raise AuthenticationFailed("token is malformed") from error
+
+
+def _canonical_b64decode(segment: str) -> bytes:
+    raw = base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))
+    if base64.urlsafe_b64encode(raw).rstrip(b"=").decode() != segment:
+        raise ValueError("not canonical base64url")
+    return raw
+
+
+def _unique_members(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    if len({name for name, _ in pairs}) != len(pairs):
+        raise ValueError("a member name is repeated")
+    return dict(pairs)
+
+
+def _check_numeric_dates(claims: dict[str, Any]) -> None:
+    """RFC 7519 NumericDate is a JSON number; PyJWT would also take "1700000000" or true."""
+    for name in NUMERIC_DATE_CLAIMS:
+        value = claims.get(name)
+        if name in claims and (isinstance(value, bool) or not isinstance(value, int | float)):
+            raise AuthenticationFailed(f"token '{name}' claim must be a number")
+
+
 def _principal_from(claims: dict[str, Any]) -> Principal:
     subject = claims.get("sub")
     if not isinstance(subject, str) or not subject or len(subject) > OWNER_ID_MAX_LENGTH:
         raise AuthenticationFailed("token subject must be a string of 1 to 255 characters")
-    if "\x00" in subject:
+    if not _is_storable_text(subject):
         raise AuthenticationFailed("token subject is malformed")
     return Principal(
         user_id=subject,
@@ -120,4 +165,9 @@ def _principal_from(claims: dict[str, Any]) -> Principal:
 
 
 def _optional_string(value: object) -> str | None:
-    return value if isinstance(value, str) else None
+    return value if isinstance(value, str) and _is_storable_text(value) else None
+
+
+def _is_storable_text(value: str) -> bool:
+    """No NUL and no unpaired surrogate: what neither PostgreSQL nor a UTF-8 response can carry."""
+    return "\x00" not in value and _LONE_SURROGATE.search(value) is None

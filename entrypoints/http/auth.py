@@ -34,17 +34,22 @@ def authenticated_route(verifier: TokenVerifier) -> type[APIRoute]:
     return AuthenticatedRoute
 
 
+# Only HTTP's optional whitespace: str.strip() would also eat NBSP, VT or FF glued to a token.
+_OWS = " \t"
+
+
 def bearer_token(header: str | None) -> str:
-    if header is None or not header.strip():
+    if header is None or not header.strip(_OWS):
         raise AuthenticationFailed("A bearer token is required.", token_presented=False)
-    scheme, _, token = header.strip().partition(" ")
+    scheme, _, token = header.strip(_OWS).partition(" ")
     if scheme.lower() != "bearer":
         raise AuthenticationFailed("Use the Bearer authorization scheme.", token_presented=False)
-    token = token.strip()
+    token = token.strip(_OWS)
     if not token:
         raise AuthenticationFailed("A bearer token is required.", token_presented=False)
     return token
 
 
-def current_principal(request: Request) -> Principal:
+async def current_principal(request: Request) -> Principal:
+    # async on purpose: FastAPI runs a plain `def` dependency in a worker thread.
     return cast(Principal, request.state.principal)

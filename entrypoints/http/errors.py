@@ -10,6 +10,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
+from starlette.routing import Match
 
 from application.errors import AuthenticationFailed, StorageUnavailable
 from domain.errors import InvalidTask, TaskNotFound, VersionMismatch
@@ -18,6 +19,7 @@ from entrypoints.http.responses import ProblemResponse
 log = logging.getLogger("todo_api")
 
 RETRY_AFTER_SECONDS = "2"
+_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
 
 
 BODY_TOO_LARGE = "The request body is larger than 64 KiB."
@@ -103,13 +105,32 @@ def install_error_handlers(app: FastAPI) -> None:
         return service_unavailable()
 
     @app.exception_handler(HTTPException)
-    async def _http(_: Request, error: HTTPException) -> ProblemResponse:
+    async def _http(request: Request, error: HTTPException) -> ProblemResponse:
+        if error.status_code == 400:
+            # FastAPI's only 400 here: a JSON body that is not even UTF-8. The contract says 422.
+            return problem(
+                422,
+                "The request body is not valid UTF-8 JSON.",
+                errors=[{"loc": ["body"], "msg": "not valid UTF-8 JSON"}],
+            )
         detail = error.detail if isinstance(error.detail, str) else HTTPStatus(error.status_code).phrase
+        headers = dict(error.headers or {})
         if error.status_code == 404:
             detail = "There is nothing at this path."
         elif error.status_code == 405:
             detail = "This method is not allowed on this path."
-        return problem(error.status_code, detail, headers=error.headers)
+            headers["Allow"] = _allowed_methods(request)
+        return problem(error.status_code, detail, headers=headers)
+
+
+def _allowed_methods(request: Request) -> str:
+    """Every method some route serves on this path: Starlette's 405 names only the first route's."""
+    routes = request.app.router.routes
+    return ", ".join(
+        method
+        for method in _METHODS
+        if any(route.matches({**request.scope, "method": method})[0] is Match.FULL for route in routes)
+    )
 
 
 def payload_too_large() -> ProblemResponse:

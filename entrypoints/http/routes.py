@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, Depends, Header, Query, Response, Security
+from fastapi import APIRouter, Body, Depends, Header, Path, Query, Response, Security
 
 from application.errors import StorageUnavailable
 from application.ports import TokenVerifier
@@ -68,6 +68,14 @@ PrincipalDep = Annotated[Principal, Depends(current_principal)]
 IfMatch = Annotated[
     str | None,
     Header(description='Only change the task if it is still at this ETag, e.g. W/"3".'),
+]
+# A str, so that a malformed id is a 404 like a missing one; the pattern only documents the shape.
+TaskId = Annotated[
+    str,
+    Path(
+        description="The task's id, a positive 64-bit integer.",
+        json_schema_extra={"pattern": _TASK_ID.pattern.join("^$")},
+    ),
 ]
 
 
@@ -144,13 +152,13 @@ def api_router(use_cases: UseCases, verifier: TokenVerifier) -> APIRouter:
         return _task_response(task, status_code=201, location=True)
 
     @router.get("/tasks/{task_id}", response_model=TaskOut, responses=_ONE_TASK_ERRORS, tags=["tasks"])
-    async def get_task(principal: PrincipalDep, task_id: str) -> Response:
+    async def get_task(principal: PrincipalDep, task_id: TaskId) -> Response:
         command = GetTaskCommand(principal.user_id, _task_id(task_id))
         return _task_response(await use_cases.get_task(command))
 
     @router.put("/tasks/{task_id}", response_model=TaskOut, responses=_ONE_TASK_ERRORS, tags=["tasks"])
     async def replace_task(
-        principal: PrincipalDep, task_id: str, body: TaskReplace, if_match: IfMatch = None
+        principal: PrincipalDep, task_id: TaskId, body: TaskReplace, if_match: IfMatch = None
     ) -> Response:
         command = ReplaceTaskCommand(
             owner_id=principal.user_id,
@@ -164,7 +172,7 @@ def api_router(use_cases: UseCases, verifier: TokenVerifier) -> APIRouter:
 
     @router.patch("/tasks/{task_id}", response_model=TaskOut, responses=_ONE_TASK_ERRORS, tags=["tasks"])
     async def patch_task(
-        principal: PrincipalDep, task_id: str, body: TaskPatch, if_match: IfMatch = None
+        principal: PrincipalDep, task_id: TaskId, body: TaskPatch, if_match: IfMatch = None
     ) -> Response:
         changes = TaskChanges(
             title=body.given("title"),
@@ -188,7 +196,7 @@ def api_router(use_cases: UseCases, verifier: TokenVerifier) -> APIRouter:
     )
     async def complete_task(
         principal: PrincipalDep,
-        task_id: str,
+        task_id: TaskId,
         body: Annotated[CompletionSet | None, Body()] = None,
         if_match: IfMatch = None,
     ) -> Response:
@@ -207,7 +215,7 @@ def api_router(use_cases: UseCases, verifier: TokenVerifier) -> APIRouter:
         responses=_ONE_TASK_ERRORS,
         tags=["tasks"],
     )
-    async def delete_task(principal: PrincipalDep, task_id: str, if_match: IfMatch = None) -> Response:
+    async def delete_task(principal: PrincipalDep, task_id: TaskId, if_match: IfMatch = None) -> Response:
         command = DeleteTaskCommand(principal.user_id, _task_id(task_id), _expected_version(if_match))
         await use_cases.delete_task(command)
         return Response(status_code=204)

@@ -11,8 +11,15 @@ from pydantic.config import JsonDict
 from domain.identity import Principal
 from domain.task import DESCRIPTION_MAX_LENGTH, KEEP, TITLE_MAX_LENGTH, Keep, Task
 
-_TITLE_DOC: JsonDict = {"maxLength": TITLE_MAX_LENGTH, "description": "Trimmed; 1-200 characters remain."}
-_DESCRIPTION_DOC: JsonDict = {"maxLength": DESCRIPTION_MAX_LENGTH}
+# Documentation only (the domain enforces the rules): what schema-driven clients and fuzzers need to
+# know. The title is trimmed first, so its limit is on what lies between the first and last
+# non-space characters; a bare maxLength would wrongly refuse "  x  "-style padding of a long title.
+_TITLE_DOC: JsonDict = {
+    "minLength": 1,
+    "pattern": rf"^\s*[^\s\x00](?:[^\x00]{{0,{TITLE_MAX_LENGTH - 2}}}[^\s\x00])?\s*$",
+    "description": f"Surrounding whitespace is trimmed; 1-{TITLE_MAX_LENGTH} characters must remain. No NUL.",
+}
+_DESCRIPTION_DOC: JsonDict = {"maxLength": DESCRIPTION_MAX_LENGTH, "pattern": r"^[^\x00]*$"}
 
 
 class _Body(BaseModel):
@@ -41,6 +48,11 @@ class TaskReplace(_Body):
 
 class TaskPatch(_Body):
     """PATCH: any non-empty subset of the fields."""
+
+    # Tells schema-driven clients that a body naming none of the fields is refused (422).
+    model_config = ConfigDict(
+        json_schema_extra={"anyOf": [{"required": [name]} for name in ("title", "description", "completed")]}
+    )
 
     title: StrictStr = Field(default=None, json_schema_extra=_TITLE_DOC)  # type: ignore[assignment]
     description: StrictStr | None = Field(default=None, json_schema_extra=_DESCRIPTION_DOC)
