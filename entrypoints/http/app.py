@@ -12,9 +12,9 @@ from starlette.middleware.cors import CORSMiddleware
 from entrypoints.container import Container, close_resources
 from entrypoints.http.errors import install_error_handlers
 from entrypoints.http.middleware import (
-    BodySizeLimitMiddleware,
     InternalErrorMiddleware,
     RequestContextMiddleware,
+    SizeLimitMiddleware,
 )
 from entrypoints.http.responses import JsonResponse
 from entrypoints.http.routes import UseCases, api_router, health_router
@@ -52,7 +52,7 @@ def create_app(container: Container) -> FastAPI:
     app.include_router(health_router(use_cases.check_readiness))
     install_error_handlers(app)
     # The last added is the outermost: request ids on everything, CORS headers on 413s and 500s.
-    app.add_middleware(BodySizeLimitMiddleware)
+    app.add_middleware(SizeLimitMiddleware)
     app.add_middleware(InternalErrorMiddleware)
     app.add_middleware(
         CORSMiddleware,

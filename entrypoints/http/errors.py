@@ -133,6 +133,10 @@ def _allowed_methods(request: Request) -> str:
     )
 
 
+def headers_too_large() -> ProblemResponse:
+    return problem(431, "The request headers are larger than 16 KiB in all.")
+
+
 def payload_too_large() -> ProblemResponse:
     return problem(413, BODY_TOO_LARGE)
 

@@ -11,11 +11,12 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from entrypoints.http.errors import BodyTooLarge, internal_error, payload_too_large
+from entrypoints.http.errors import BodyTooLarge, headers_too_large, internal_error, payload_too_large
 
 log = logging.getLogger("todo_api.access")
 
 MAX_BODY_BYTES = 64 * 1024
+MAX_HEADER_BYTES = 16 * 1024
 _SANE_REQUEST_ID = re.compile(r"[A-Za-z0-9._:\-]{1,128}")
 _SECURITY_HEADERS = [
     (b"x-content-type-options", b"nosniff"),
@@ -90,16 +91,25 @@ class InternalErrorMiddleware:
                 await internal_error()(scope, receive, send)
 
 
-class BodySizeLimitMiddleware:
-    """413 for bodies over the limit, whether announced by Content-Length or streamed."""
+class SizeLimitMiddleware:
+    """431 for oversized headers; 413 for bodies over the limit, announced or streamed.
 
-    def __init__(self, app: ASGIApp, max_bytes: int = MAX_BODY_BYTES) -> None:
+    Checked before any token or database work; the HTTP parser itself sets no header limit.
+    """
+
+    def __init__(
+        self, app: ASGIApp, max_bytes: int = MAX_BODY_BYTES, max_header_bytes: int = MAX_HEADER_BYTES
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.max_header_bytes = max_header_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
+            return
+        if sum(len(key) + len(value) for key, value in scope["headers"]) > self.max_header_bytes:
+            await headers_too_large()(scope, receive, send)
             return
         declared = _header(scope, b"content-length")
         if declared is not None and (not declared.isdigit() or int(declared) > self.max_bytes):

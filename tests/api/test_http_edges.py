@@ -138,6 +138,16 @@ def test_each_request_gets_its_own_request_id(anonymous: httpx.Client) -> None:
 
 
 @one_backend
+def test_oversized_headers_are_refused_before_any_work(client: httpx.Client) -> None:
+    within = client.get("/api/tasks", headers={"X-Padding": "a" * 8 * 1024})
+    beyond = client.get("/api/tasks", headers={"X-Padding": "a" * 20 * 1024})
+    assert within.status_code == 200
+    assert beyond.status_code == 431
+    assert beyond.headers["content-type"] == "application/problem+json"
+    assert beyond.json()["status"] == 431
+
+
+@one_backend
 def test_healthz_answers_ok_without_auth(anonymous: httpx.Client) -> None:
     response = anonymous.get("/healthz")
     assert response.status_code == 200
