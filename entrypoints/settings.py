@@ -26,7 +26,7 @@ class DatabaseSettings(BaseSettings):
 
     database_url: str = DEFAULT_DATABASE_URL
     database_pool_size: int = Field(default=10, ge=1, le=1000)
-    database_max_overflow: int = Field(default=10, ge=0, le=1000)
+    database_max_overflow: int = Field(default=0, ge=0, le=1000)
     database_timeout_seconds: float = Field(default=4.0, gt=0, le=60)
     database_prepared_statements: bool = True
 
