@@ -25,7 +25,7 @@ run: install .env
 	@echo "Token for user 'demo' (valid 24 h):"
 	@$(BIN)/todo-api token demo --ttl 86400 --email demo@example.com --name Demo
 	@echo "Serving on http://127.0.0.1:$(PORT)  (docs: http://127.0.0.1:$(PORT)/docs)"
-	@PORT=$(PORT) $(BIN)/todo-api serve
+	@PORT=$(PORT) LOG_FORMAT=$${LOG_FORMAT:-text} $(BIN)/todo-api serve
 
 # PostgreSQL, PgBouncer and Chromium for the tests (apt, when missing; CI runs as root).
 system-packages:
