@@ -25,7 +25,7 @@ class DatabaseSettings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", extra="ignore", frozen=True)
 
     database_url: str = DEFAULT_DATABASE_URL
-    database_pool_size: int = Field(default=10, ge=1, le=1000)
+    database_pool_size: int = Field(default=20, ge=1, le=1000)
     database_max_overflow: int = Field(default=0, ge=0, le=1000)
     database_timeout_seconds: float = Field(default=4.0, gt=0, le=60)
     database_prepared_statements: bool = True

@@ -22,7 +22,7 @@ class UnsupportedDatabaseUrl(ValueError):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class PoolSettings:
-    size: int = 10
+    size: int = 20
     max_overflow: int = 0
     timeout_seconds: float = 3.0
     connect_timeout_seconds: int = 3
