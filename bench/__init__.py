@@ -1,0 +1,1 @@
+"""Load benchmarks for the task API: `python -m bench.run` and `python -m bench.scale`."""

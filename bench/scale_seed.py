@@ -1,0 +1,115 @@
+"""Bulk data for bench.scale, written by PostgreSQL itself (INSERT ... SELECT generate_series)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import psycopg
+from psycopg import sql
+
+HEAVY_USER = "heavy-user"
+SEARCH_WORD = "quarterly"  # in 1% of titles; md5 hex and the other words cannot contain it
+
+_SECONDARY_INDEXES = """
+SELECT c.relname, pg_get_indexdef(i.indexrelid)
+FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+WHERE i.indrelid = 'tasks'::regclass
+  AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid)
+ORDER BY c.relname
+"""
+
+# Row i belongs to the heavy user when i is a multiple of `stride`, so the heavy user's rows are
+# spread through the table as they would be in a shared database; the rest go round-robin to
+# the other users. Rows whose block (i / stride) ends in 37 mention SEARCH_WORD: 1% of everyone's.
+_INSERT = """
+INSERT INTO tasks (user_id, title, description, completed, created_at, updated_at, version)
+SELECT
+    CASE WHEN i %% %(stride)s = 0 THEN %(heavy)s
+         ELSE 'user-' || lpad(((i %% %(others)s) + 1)::text, 6, '0') END,
+    (ARRAY['Buy', 'Call', 'Write', 'Fix', 'Plan', 'Read', 'Send', 'Clean', 'Book', 'Pay'])
+        [1 + (i + i / %(stride)s) %% 10]
+        || ' ' || substr(md5(i::text), 1, 10)
+        || CASE WHEN (i / %(stride)s) %% 100 = 37 THEN ' ' || %(word)s || ' report' ELSE '' END,
+    CASE WHEN (i / %(stride)s) %% 2 = 0 THEN NULL ELSE 'Notes for item ' || i END,
+    i %% 3 = 0,
+    timestamptz '2025-01-01 00:00:00+00' + i * interval '10 seconds',
+    timestamptz '2025-01-01 00:00:00+00' + i * interval '10 seconds',
+    1
+FROM generate_series(1, %(total)s) AS i
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class ScalePlan:
+    total_tasks: int
+    heavy_tasks: int
+    users: int
+
+    @classmethod
+    def for_factor(cls, factor: float) -> ScalePlan:
+        heavy = max(100, round(100_000 * factor))
+        return cls(total_tasks=max(heavy * 2, round(2_000_000 * factor)), heavy_tasks=heavy,
+                   users=max(2, round(20_000 * factor)))  # fmt: skip
+
+    @property
+    def stride(self) -> int:
+        return self.total_tasks // self.heavy_tasks
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def seed(database_url: str, plan: ScalePlan, progress: Callable[[str], None]) -> dict[str, float]:
+    """Fill `tasks`; secondary indexes are dropped during the load and rebuilt from their definitions."""
+    timings: dict[str, float] = {}
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        conn.execute("SET maintenance_work_mem = '256MB'")
+        indexes = conn.execute(_SECONDARY_INDEXES).fetchall()
+        for name, _ in indexes:
+            conn.execute(sql.SQL("DROP INDEX {}").format(sql.Identifier(name)))
+
+        started = time.perf_counter()
+        params = {
+            "stride": plan.stride,
+            "heavy": HEAVY_USER,
+            "others": plan.users - 1,
+            "word": SEARCH_WORD,
+            "total": plan.total_tasks,
+        }
+        conn.execute(_INSERT, params)
+        timings["insert_s"] = round(time.perf_counter() - started, 1)
+        progress(f"inserted {plan.total_tasks:,} tasks in {timings['insert_s']} s")
+
+        started = time.perf_counter()
+        for _, definition in indexes:
+            conn.execute(definition)
+        timings["indexes_s"] = round(time.perf_counter() - started, 1)
+        progress(f"rebuilt {len(indexes)} indexes in {timings['indexes_s']} s")
+
+        started = time.perf_counter()
+        conn.execute("VACUUM (ANALYZE) tasks")
+        timings["vacuum_analyze_s"] = round(time.perf_counter() - started, 1)
+        progress(f"VACUUM (ANALYZE) in {timings['vacuum_analyze_s']} s")
+    return timings
+
+
+def database_facts(database_url: str) -> dict[str, str]:
+    """Sizes and the memory settings that decide whether the heavy user's rows stay cached."""
+    with psycopg.connect(database_url) as conn:
+        row = conn.execute(
+            "SELECT pg_size_pretty(pg_relation_size('tasks')), pg_size_pretty(pg_indexes_size('tasks')),"
+            " current_setting('shared_buffers'), current_setting('work_mem'),"
+            " current_setting('effective_cache_size'), current_setting('plan_cache_mode')"
+        ).fetchone()
+    names = (
+        "table_size",
+        "indexes_size",
+        "shared_buffers",
+        "work_mem",
+        "effective_cache_size",
+        "plan_cache_mode",
+    )
+    return dict(zip(names, map(str, row or ()), strict=False))

@@ -1,0 +1,38 @@
+"""Knobs read from the environment, with the defaults `make bench` uses."""
+
+from __future__ import annotations
+
+import os
+
+
+def env_float(name: str, default: float, *, minimum: float = 0.0) -> float:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise SystemExit(f"{name} must be a number, got {raw!r}") from None
+    if value < minimum:
+        raise SystemExit(f"{name} must be at least {minimum}, got {value}")
+    return value
+
+
+def duration_s() -> float:
+    """Seconds each measured wrk run lasts (BENCH_DURATION, default 10)."""
+    return env_float("BENCH_DURATION", 10.0, minimum=1.0)
+
+
+def warmup_s() -> float:
+    """Seconds of discarded load before each measured run (BENCH_WARMUP, default 2; 0 skips it)."""
+    return env_float("BENCH_WARMUP", 2.0)
+
+
+def wrk_threads() -> int:
+    return int(env_float("BENCH_THREADS", 2.0, minimum=1.0))
+
+
+def pool_overrides() -> dict[str, str]:
+    """DATABASE_POOL_SIZE / DATABASE_MAX_OVERFLOW from the caller, passed on to the API server."""
+    names = ("DATABASE_POOL_SIZE", "DATABASE_MAX_OVERFLOW")
+    return {name: os.environ[name] for name in names if os.environ.get(name)}

@@ -1,0 +1,82 @@
+"""The project's performance targets, checked against measured numbers (reported, never tuned for)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from bench.report import markdown_table
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    name: str
+    goal: str
+    measured: str
+    met: bool
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Target:
+        return cls(data["name"], data["goal"], data["measured"], bool(data["met"]))
+
+
+def _find(scenarios: Sequence[dict[str, Any]], name: str, connections: int) -> dict[str, Any] | None:
+    return next((s for s in scenarios if s["name"] == name and s["connections"] == connections), None)
+
+
+def _errors(entry: dict[str, Any]) -> int:
+    return int(entry["bad_responses"]) + int(sum(entry["socket_errors"].values()))
+
+
+def evaluate_run(scenarios: Sequence[dict[str, Any]], ceilings: dict[int, float]) -> list[Target]:
+    targets: list[Target] = []
+    listing, crowded = _find(scenarios, "list", 64), _find(scenarios, "list", 256)
+    mixed, unauthorized = _find(scenarios, "mixed", 64), _find(scenarios, "unauthorized", 64)
+    ceiling = ceilings.get(64, 0.0)
+    if listing:
+        rps, share = listing["requests_per_s"], listing["percent_of_ceiling"] or 0.0
+        targets += [
+            Target("list throughput", ">= 2,000 req/s", f"{rps:,.0f} req/s", rps >= 2000),
+            Target("list vs ceiling", ">= 30% of ceiling", f"{share:.0f}% of {ceiling:,.0f}", share >= 30),
+            Target("list p99", "< 50 ms", f"{listing['p99_ms']:.1f} ms", listing["p99_ms"] < 50),
+        ]
+    if mixed:
+        rps = mixed["requests_per_s"]
+        targets += [
+            Target("mixed throughput", ">= 1,500 req/s", f"{rps:,.0f} req/s", rps >= 1500),
+            Target("mixed p99", "< 80 ms", f"{mixed['p99_ms']:.1f} ms", mixed["p99_ms"] < 80),
+        ]
+    if unauthorized:
+        share = unauthorized["percent_of_ceiling"] or 0.0
+        targets.append(Target("401 path vs ceiling", ">= 50% of ceiling", f"{share:.0f}%", share >= 50))
+    if listing and crowded:
+        ratio = crowded["requests_per_s"] / listing["requests_per_s"] if listing["requests_per_s"] else 0.0
+        errors = _errors(crowded)
+        targets += [
+            Target(
+                "list 256 vs 64 conns", "within 20%", f"{100 * ratio:.0f}% of 64-conn req/s", ratio >= 0.8
+            ),
+            Target("list 256 conns errors", "0", str(errors), errors == 0),
+        ]
+    return targets
+
+
+def evaluate_scale(rows: Sequence[dict[str, Any]]) -> list[Target]:
+    limits = {"first page": 20.0, "q search": 100.0}
+    targets = []
+    for row in rows:
+        limit = limits.get(row["query"])
+        if limit is not None:
+            p99 = row["p99_ms"]
+            name = f"{row['query']} ({row['sort']}) p99"
+            targets.append(Target(name, f"< {limit:g} ms", f"{p99:.1f} ms", p99 < limit))
+    return targets
+
+
+def targets_table(targets: Sequence[Target]) -> str:
+    rows = [[t.name, t.goal, t.measured, "met" if t.met else "MISSED"] for t in targets]
+    return markdown_table(["target", "goal", "measured", "result"], rows)
