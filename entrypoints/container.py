@@ -59,7 +59,11 @@ class Container(containers.DeclarativeContainer):
         lambda settings: create_engine(settings.database_url, _pool_settings(settings)), settings
     )
     task_repo = providers.Singleton(
-        lambda engine, settings: SqlTaskRepo(engine, timeout_seconds=settings.database_timeout_seconds),
+        lambda engine, settings: SqlTaskRepo(
+            engine,
+            timeout_seconds=settings.database_timeout_seconds,
+            max_connections=settings.database_pool_size + settings.database_max_overflow,
+        ),
         engine,
         settings,
     )

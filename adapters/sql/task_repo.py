@@ -50,9 +50,14 @@ _SORT_COLUMNS = {
 
 
 class SqlTaskRepo(TaskRepo):
-    def __init__(self, engine: AsyncEngine, *, timeout_seconds: float = 4.0) -> None:
+    def __init__(
+        self, engine: AsyncEngine, *, timeout_seconds: float = 4.0, max_connections: int = 20
+    ) -> None:
         self._engine = engine
         self._timeout = timeout_seconds
+        # asyncio.Queue (behind the pool) lets a newcomer take a connection from a woken waiter,
+        # which can starve a request for seconds under load; a Semaphore serves in arrival order.
+        self._turns = asyncio.Semaphore(max_connections)
 
     async def add(self, owner_id: str, new: NewTask, now: datetime) -> Task:
         statement = (
@@ -134,7 +139,7 @@ class SqlTaskRepo(TaskRepo):
     @asynccontextmanager
     async def _connection(self) -> AsyncIterator[AsyncConnection]:
         try:
-            async with asyncio.timeout(self._timeout), self._engine.connect() as connection:
+            async with asyncio.timeout(self._timeout), self._turns, self._engine.connect() as connection:
                 yield connection
         except (TimeoutError, exc.OperationalError, exc.InterfaceError, exc.TimeoutError) as error:
             raise StorageUnavailable(str(type(error).__name__)) from error
