@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr
 from pydantic.config import JsonDict
 
 from domain.identity import Principal
-from domain.task import DESCRIPTION_MAX_LENGTH, KEEP, TITLE_MAX_LENGTH, Keep, Task
+from domain.task import DESCRIPTION_MAX_LENGTH, KEEP, TITLE_MAX_LENGTH, Task
 
 # Documentation only (the domain enforces the rules): what schema-driven clients and fuzzers need to
 # know. The title is trimmed first, so its limit is on what lies between the first and last
@@ -116,5 +116,3 @@ def me_json(principal: Principal) -> dict[str, Any]:
 def rfc3339(moment: datetime) -> str:
     return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
-
-__all__ = ["KEEP", "Keep"]
