@@ -94,6 +94,8 @@ _ONE_TASK_ERRORS: dict[int | str, dict[str, Any]] = {
     404: _problem("No such task for this user"),
     412: _problem("If-Match does not match the current ETag"),
 }
+_ETAG_HEADER = {"ETag": {"description": 'W/"<version>"; send it back as If-Match', "schema": {"type": "string"}}}
+_ONE_TASK: dict[int | str, dict[str, Any]] = {200: {"headers": _ETAG_HEADER}, **_ONE_TASK_ERRORS}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -117,7 +119,12 @@ def api_router(use_cases: UseCases, verifier: TokenVerifier) -> APIRouter:
         default_response_class=JsonResponse,
     )
 
-    @router.get("/tasks", response_model=list[TaskOut], tags=["tasks"])
+    @router.get(
+        "/tasks",
+        response_model=list[TaskOut],
+        tags=["tasks"],
+        responses={200: {"headers": {"X-Total-Count": {"schema": {"type": "integer"}}}}},
+    )
     async def list_tasks(
         principal: PrincipalDep,
         status: StatusParam = "all",
@@ -144,19 +151,19 @@ def api_router(use_cases: UseCases, verifier: TokenVerifier) -> APIRouter:
         status_code=201,
         response_model=TaskOut,
         tags=["tasks"],
-        responses={201: {"headers": {"Location": {"schema": {"type": "string"}}}}},
+        responses={201: {"headers": {"Location": {"schema": {"type": "string"}}, **_ETAG_HEADER}}},
     )
     async def create_task(principal: PrincipalDep, body: TaskCreate) -> Response:
         new = NewTask(title=body.title, description=body.description, completed=body.completed)
         task = await use_cases.create_task(CreateTaskCommand(principal.user_id, new))
         return _task_response(task, status_code=201, location=True)
 
-    @router.get("/tasks/{task_id}", response_model=TaskOut, responses=_ONE_TASK_ERRORS, tags=["tasks"])
+    @router.get("/tasks/{task_id}", response_model=TaskOut, responses=_ONE_TASK, tags=["tasks"])
     async def get_task(principal: PrincipalDep, task_id: TaskId) -> Response:
         command = GetTaskCommand(principal.user_id, _task_id(task_id))
         return _task_response(await use_cases.get_task(command))
 
-    @router.put("/tasks/{task_id}", response_model=TaskOut, responses=_ONE_TASK_ERRORS, tags=["tasks"])
+    @router.put("/tasks/{task_id}", response_model=TaskOut, responses=_ONE_TASK, tags=["tasks"])
     async def replace_task(
         principal: PrincipalDep, task_id: TaskId, body: TaskReplace, if_match: IfMatch = None
     ) -> Response:
@@ -170,7 +177,7 @@ def api_router(use_cases: UseCases, verifier: TokenVerifier) -> APIRouter:
         )
         return _task_response(await use_cases.replace_task(command))
 
-    @router.patch("/tasks/{task_id}", response_model=TaskOut, responses=_ONE_TASK_ERRORS, tags=["tasks"])
+    @router.patch("/tasks/{task_id}", response_model=TaskOut, responses=_ONE_TASK, tags=["tasks"])
     async def patch_task(
         principal: PrincipalDep, task_id: TaskId, body: TaskPatch, if_match: IfMatch = None
     ) -> Response:
@@ -190,7 +197,7 @@ def api_router(use_cases: UseCases, verifier: TokenVerifier) -> APIRouter:
     @router.patch(
         "/tasks/{task_id}/complete",
         response_model=TaskOut,
-        responses=_ONE_TASK_ERRORS,
+        responses=_ONE_TASK,
         tags=["tasks"],
         summary="Set completed from the body, or toggle it when there is no body",
     )
