@@ -94,7 +94,9 @@ _ONE_TASK_ERRORS: dict[int | str, dict[str, Any]] = {
     404: _problem("No such task for this user"),
     412: _problem("If-Match does not match the current ETag"),
 }
-_ETAG_HEADER = {"ETag": {"description": 'W/"<version>"; send it back as If-Match', "schema": {"type": "string"}}}
+_ETAG_HEADER = {
+    "ETag": {"description": 'W/"<version>"; send it back as If-Match', "schema": {"type": "string"}}
+}
 _ONE_TASK: dict[int | str, dict[str, Any]] = {200: {"headers": _ETAG_HEADER}, **_ONE_TASK_ERRORS}
 
 
