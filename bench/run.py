@@ -17,8 +17,8 @@ from typing import Any
 
 from bench import settings
 from bench.cpu import postmaster_pid, process_cpu_s, server_tree_cpu_s
-from bench.report import fmt, machine_info, markdown_table, write_json
-from bench.stack import api, ceiling, database, run_async, sessions_opened, stop_on_signals, workdir
+from bench.report import fmt, machine_info, markdown_table
+from bench.stack import api, ceiling, database, run_async, run_benchmark, sessions_opened, workdir
 from bench.targets import Target, evaluate_run, targets_table
 from bench.users import mint_users, seed_tasks, write_users_file
 from bench.wrk import WrkResult, run_wrk, wrk_binary
@@ -261,16 +261,7 @@ def print_report(summary: dict[str, Any]) -> None:
 
 
 def main() -> int:
-    stop_on_signals()
-    try:
-        summary = benchmark()
-    except KeyboardInterrupt:
-        progress("interrupted: API, ceiling and PostgreSQL stopped")
-        return 130
-    path = write_json("latest.json", summary)
-    print_report(summary)
-    print(f"\nwrote {path}")
-    return 0
+    return run_benchmark(benchmark, "latest.json", print_report)
 
 
 if __name__ == "__main__":

@@ -22,9 +22,9 @@ import httpx
 from adapters.auth.dev_tokens import mint_hs256
 from bench import settings
 from bench.explain import Explained, execution_ms, explain_list
-from bench.report import machine_info, markdown_table, write_json
+from bench.report import machine_info, markdown_table
 from bench.scale_seed import HEAVY_USER, SEARCH_WORD, ScalePlan, database_facts, seed
-from bench.stack import api, database, migrate, run_async, stop_on_signals, workdir
+from bench.stack import api, database, migrate, run_async, run_benchmark, workdir
 from bench.targets import Target, evaluate_scale, targets_table
 from bench.wrk import WrkResult, run_wrk, wrk_binary
 from domain.task import SortField, TaskQuery
@@ -222,16 +222,7 @@ def _failures(row: dict[str, Any]) -> int:
 
 
 def main() -> int:
-    stop_on_signals()
-    try:
-        summary = benchmark()
-    except KeyboardInterrupt:
-        progress("interrupted: API and PostgreSQL stopped")
-        return 130
-    path = write_json("scale.json", summary)
-    print_report(summary)
-    print(f"\nwrote {path}")
-    return 0
+    return run_benchmark(benchmark, "scale.json", print_report)
 
 
 if __name__ == "__main__":

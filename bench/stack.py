@@ -11,7 +11,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Coroutine, Iterator, Mapping
+from collections.abc import Callable, Coroutine, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +21,7 @@ from typing import Any, TypeVar
 import httpx
 import psycopg
 
+from bench.report import write_json
 from tests.support.api_server import TEST_SECRET, ApiServer, server_env, start_server, stop_server
 from tests.support.net import free_port
 from tests.support.postgres import postgres_server
@@ -167,3 +168,21 @@ def stop_process(process: subprocess.Popen[bytes], timeout_s: float = 15.0) -> N
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait()
+
+
+def run_benchmark(
+    benchmark: Callable[[], dict[str, Any]],
+    result_name: str,
+    report: Callable[[dict[str, Any]], None],
+) -> int:
+    """The shared `main` of each benchmark: run it, keep its JSON, print its tables."""
+    stop_on_signals()
+    try:
+        summary = benchmark()
+    except KeyboardInterrupt:
+        print("interrupted: everything it started is stopped", file=sys.stderr)
+        return 130
+    path = write_json(result_name, summary)
+    report(summary)
+    print(f"\nwrote {path}")
+    return 0
