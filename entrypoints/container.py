@@ -9,6 +9,7 @@ from adapters.auth.jwks import JwksKeySource
 from adapters.auth.jwt_verifier import ClaimRules, JwtTokenVerifier
 from adapters.sql.engine import PoolSettings, create_engine
 from adapters.sql.migrate import upgrade_to_latest
+from adapters.sql.runner import statement_runner
 from adapters.sql.task_repo import SqlTaskRepo
 from application.clock import SystemClock
 from application.use_cases import (
@@ -58,8 +59,8 @@ class Container(containers.DeclarativeContainer):
     engine = providers.Singleton(
         lambda settings: create_engine(settings.database_url, _pool_settings(settings)), settings
     )
-    task_repo = providers.Singleton(
-        lambda engine, settings: SqlTaskRepo(
+    statement_runner = providers.Singleton(
+        lambda engine, settings: statement_runner(
             engine,
             timeout_seconds=settings.database_timeout_seconds,
             max_connections=settings.database_pool_size + settings.database_max_overflow,
@@ -67,6 +68,7 @@ class Container(containers.DeclarativeContainer):
         engine,
         settings,
     )
+    task_repo = providers.Singleton(SqlTaskRepo, statement_runner)
     key_source = providers.Singleton(_key_source, settings)
     token_verifier = providers.Singleton(_token_verifier, settings, key_source)
 

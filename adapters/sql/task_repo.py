@@ -1,33 +1,31 @@
-"""TaskRepo on SQLAlchemy Core: one statement, one round trip, per operation."""
+"""TaskRepo on SQLAlchemy Core statements: one statement, one round trip, per operation."""
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Sequence
 from datetime import UTC, datetime
+from enum import Enum
 from functools import cache
 from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
-    Row,
     Select,
+    Update,
     bindparam,
     delete,
-    exc,
     func,
     insert,
+    literal_column,
     not_,
     or_,
     select,
     true,
     update,
 )
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from adapters.sql.runner import StatementRunner
 from adapters.sql.tables import fold_case, tasks
-from application.errors import StorageUnavailable
 from application.ports import TaskRepo
 from domain.errors import TaskNotFound, VersionMismatch
 from domain.task import (
@@ -50,48 +48,33 @@ _SORT_COLUMNS = {
 
 
 class SqlTaskRepo(TaskRepo):
-    def __init__(
-        self, engine: AsyncEngine, *, timeout_seconds: float = 4.0, max_connections: int = 20
-    ) -> None:
-        self._engine = engine
-        self._timeout = timeout_seconds
-        # asyncio.Queue (behind the pool) lets a newcomer take a connection from a woken waiter,
-        # which can starve a request for seconds under load; a Semaphore serves in arrival order.
-        self._turns = asyncio.Semaphore(max_connections)
+    def __init__(self, runner: StatementRunner) -> None:
+        self._run = runner.rows
 
     async def add(self, owner_id: str, new: NewTask, now: datetime) -> Task:
-        statement = (
-            insert(tasks)
-            .values(
-                user_id=owner_id,
-                title=new.title,
-                description=new.description,
-                completed=new.completed,
-                created_at=now,
-                updated_at=now,
-                version=1,
-            )
-            .returning(*tasks.c)
-        )
-        async with self._transaction() as connection:
-            row = (await connection.execute(statement)).one()
+        parameters = {
+            "owner_id": owner_id,
+            "new_title": new.title,
+            "new_description": new.description,
+            "new_completed": new.completed,
+            "now": now,
+        }
+        (row,) = await self._run(_INSERT, parameters)
         return _row_to_task(row)
 
     async def get(self, owner_id: str, task_id: int) -> Task | None:
-        parameters = {"owner_id": owner_id, "task_id": task_id}
-        async with self._connection() as connection:
-            row = (await connection.execute(_GET_ONE, parameters)).one_or_none()
-        return None if row is None else _row_to_task(row)
+        rows = await self._run(_GET_ONE, {"owner_id": owner_id, "task_id": task_id})
+        return _row_to_task(rows[0]) if rows else None
 
     async def list(self, owner_id: str, query: TaskQuery) -> TaskPage:
         statement = _list_statement(query.status, query.sort, query.descending, query.search is not None)
-        parameters = {"owner_id": owner_id, "limit": query.limit, "offset": query.offset}
+        parameters: dict[str, Any] = {"owner_id": owner_id, "limit": query.limit, "offset": query.offset}
         if query.search is not None:
             parameters["pattern"] = f"%{_escape_like(query.search)}%"
-        async with self._connection() as connection:
-            rows = (await connection.execute(statement, parameters)).all()
-        items = [_row_to_task(row) for row in rows if row.id is not None]
-        return TaskPage(items, rows[0].total if rows else 0)
+        rows = await self._run(statement, parameters)
+        # Each row is the total, then the task's columns; an empty page is one row of NULLs.
+        items = [_row_to_task(row, 1) for row in rows if row[1] is not None]
+        return TaskPage(items, rows[0][0] if rows else 0)
 
     async def update(
         self,
@@ -101,62 +84,98 @@ class SqlTaskRepo(TaskRepo):
         now: datetime,
         expected_version: int | None = None,
     ) -> Task:
-        statement = (
-            update(tasks)
-            .where(*_target(owner_id, task_id, expected_version))
-            .values(**_assignments(changes), updated_at=now, version=tasks.c.version + 1)
-            .returning(*tasks.c)
+        statement = _update_statement(
+            setting_title=not isinstance(changes.title, Keep),
+            setting_description=not isinstance(changes.description, Keep),
+            completion=_Completion.of(changes.completed),
+            versioned=expected_version is not None,
         )
-        async with self._transaction() as connection:
-            row = (await connection.execute(statement)).one_or_none()
-            if row is None:
-                await self._raise_missing(connection, owner_id, task_id, expected_version)
-        assert row is not None
-        return _row_to_task(row)
+        # Only the parameters the statement names: SQLAlchemy would read others as more columns to set.
+        parameters: dict[str, Any] = {"owner_id": owner_id, "task_id": task_id, "now": now}
+        if expected_version is not None:
+            parameters["expected_version"] = expected_version
+        if not isinstance(changes.title, Keep):
+            parameters["new_title"] = changes.title
+        if not isinstance(changes.description, Keep):
+            parameters["new_description"] = changes.description
+        if isinstance(changes.completed, bool):
+            parameters["new_completed"] = changes.completed
+        rows = await self._run(statement, parameters)
+        if not rows:
+            await self._raise_missing(owner_id, task_id, expected_version)
+        return _row_to_task(rows[0])
 
     async def delete(self, owner_id: str, task_id: int, expected_version: int | None = None) -> None:
-        statement = (
-            delete(tasks).where(*_target(owner_id, task_id, expected_version)).returning(tasks.c.id)
-        )
-        async with self._transaction() as connection:
-            if (await connection.execute(statement)).one_or_none() is None:
-                await self._raise_missing(connection, owner_id, task_id, expected_version)
+        statement = _DELETE_VERSION if expected_version is not None else _DELETE
+        parameters: dict[str, Any] = {"owner_id": owner_id, "task_id": task_id}
+        if expected_version is not None:
+            parameters["expected_version"] = expected_version
+        if not await self._run(statement, parameters):
+            await self._raise_missing(owner_id, task_id, expected_version)
 
     async def ping(self) -> None:
-        async with self._connection() as connection:
-            await connection.execute(select(1))
+        await self._run(_PING, {})
 
-    @staticmethod
-    async def _raise_missing(
-        connection: AsyncConnection, owner_id: str, task_id: int, expected_version: int | None
-    ) -> None:
-        if expected_version is not None:
-            exists = select(tasks.c.id).where(tasks.c.id == task_id, tasks.c.user_id == owner_id)
-            if (await connection.execute(exists)).one_or_none() is not None:
-                raise VersionMismatch(task_id, expected_version)
+    async def _raise_missing(self, owner_id: str, task_id: int, expected_version: int | None) -> None:
+        parameters = {"owner_id": owner_id, "task_id": task_id}
+        if expected_version is not None and await self._run(_EXISTS, parameters):
+            raise VersionMismatch(task_id, expected_version)
         raise TaskNotFound(task_id)
 
-    @asynccontextmanager
-    async def _connection(self) -> AsyncIterator[AsyncConnection]:
-        try:
-            async with asyncio.timeout(self._timeout), self._turns, self._engine.connect() as connection:
-                yield connection
-        except (TimeoutError, exc.OperationalError, exc.InterfaceError, exc.TimeoutError) as error:
-            raise StorageUnavailable(str(type(error).__name__)) from error
-        except exc.DBAPIError as error:
-            if error.connection_invalidated:
-                raise StorageUnavailable("connection lost") from error
-            raise
 
-    @asynccontextmanager
-    async def _transaction(self) -> AsyncIterator[AsyncConnection]:
-        async with self._connection() as connection, connection.begin():
-            yield connection
-
-
-_GET_ONE = select(tasks).where(
-    tasks.c.id == bindparam("task_id"), tasks.c.user_id == bindparam("owner_id")
+# Every statement is built once, with named parameters, so PostgreSQL can keep it prepared.
+_OWNED = (tasks.c.id == bindparam("task_id"), tasks.c.user_id == bindparam("owner_id"))
+_AT_VERSION = tasks.c.version == bindparam("expected_version")
+_PING: Select[Any] = select(literal_column("1"))
+_GET_ONE = select(tasks).where(*_OWNED)
+_EXISTS = select(tasks.c.id).where(*_OWNED)
+_INSERT = (
+    insert(tasks)
+    .values(
+        user_id=bindparam("owner_id"),
+        title=bindparam("new_title"),
+        description=bindparam("new_description"),
+        completed=bindparam("new_completed"),
+        created_at=bindparam("now"),
+        updated_at=bindparam("now"),
+        version=literal_column("1"),
+    )
+    .returning(*tasks.c)
 )
+_DELETE = delete(tasks).where(*_OWNED).returning(tasks.c.id)
+_DELETE_VERSION = delete(tasks).where(*_OWNED, _AT_VERSION).returning(tasks.c.id)
+
+
+class _Completion(Enum):
+    KEEP = "keep"
+    SET = "set"
+    TOGGLE = "toggle"
+
+    @classmethod
+    def of(cls, change: bool | Keep | Toggle) -> _Completion:
+        if isinstance(change, Toggle):
+            return cls.TOGGLE
+        return cls.KEEP if isinstance(change, Keep) else cls.SET
+
+
+@cache
+def _update_statement(
+    *, setting_title: bool, setting_description: bool, completion: _Completion, versioned: bool
+) -> Update:
+    values: dict[str, Any] = {
+        "updated_at": bindparam("now"),
+        "version": tasks.c.version + literal_column("1"),
+    }
+    if setting_title:
+        values["title"] = bindparam("new_title")
+    if setting_description:
+        values["description"] = bindparam("new_description")
+    if completion is _Completion.SET:
+        values["completed"] = bindparam("new_completed")
+    elif completion is _Completion.TOGGLE:
+        values["completed"] = not_(tasks.c.completed)
+    conditions = (*_OWNED, _AT_VERSION) if versioned else _OWNED
+    return update(tasks).where(*conditions).values(**values).returning(*tasks.c)
 
 
 @cache
@@ -206,36 +225,18 @@ def _ordering(columns: Any, sort: SortField, descending: bool) -> Sequence[Colum
     return key.asc(), columns.id.asc()
 
 
-def _target(owner_id: str, task_id: int, expected_version: int | None) -> list[ColumnElement[bool]]:
-    conditions = [tasks.c.id == task_id, tasks.c.user_id == owner_id]
-    if expected_version is not None:
-        conditions.append(tasks.c.version == expected_version)
-    return conditions
-
-
-def _assignments(changes: TaskChanges) -> dict[str, Any]:
-    values: dict[str, Any] = {}
-    if not isinstance(changes.title, Keep):
-        values["title"] = changes.title
-    if not isinstance(changes.description, Keep):
-        values["description"] = changes.description
-    if isinstance(changes.completed, Toggle):
-        values["completed"] = not_(tasks.c.completed)
-    elif not isinstance(changes.completed, Keep):
-        values["completed"] = changes.completed
-    return values
-
-
-def _row_to_task(row: Row[Any]) -> Task:
+def _row_to_task(row: Sequence[Any], start: int = 0) -> Task:
+    """From the columns of `tasks` in table order, beginning at `start`."""
+    id_, owner_id, title, description, completed, created_at, updated_at, version = row[start : start + 8]
     return Task(
-        id=row.id,
-        owner_id=row.user_id,
-        title=row.title,
-        description=row.description,
-        completed=row.completed,
-        created_at=_utc(row.created_at),
-        updated_at=_utc(row.updated_at),
-        version=row.version,
+        id=id_,
+        owner_id=owner_id,
+        title=title,
+        description=description,
+        completed=completed,
+        created_at=_utc(created_at),
+        updated_at=_utc(updated_at),
+        version=version,
     )
 
 

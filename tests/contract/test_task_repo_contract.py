@@ -12,6 +12,7 @@ import pytest
 
 from adapters.memory.task_repo import InMemoryTaskRepo
 from adapters.sql.engine import PoolSettings, create_engine
+from adapters.sql.runner import statement_runner
 from adapters.sql.task_repo import SqlTaskRepo
 from application.ports import TaskRepo
 from domain.errors import TaskNotFound, VersionMismatch
@@ -38,7 +39,7 @@ async def repo(request: pytest.FixtureRequest) -> AsyncIterator[TaskRepo]:
         return
     engine = create_engine(request.getfixturevalue(f"{request.param}_url"), PoolSettings())
     try:
-        yield SqlTaskRepo(engine)
+        yield SqlTaskRepo(statement_runner(engine))
     finally:
         await engine.dispose()
 
