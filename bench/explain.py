@@ -1,7 +1,8 @@
 """EXPLAIN (ANALYZE, BUFFERS) of exactly the SQL the repository sends for a list query.
 
 The statement is captured from SqlTaskRepo.list itself (a before_cursor_execute hook on its
-engine) and explained twice with the same parameters:
+engine, run through EngineRunner, which compiles the same SQL as the PostgreSQL runner) and
+explained twice with the same parameters:
 - custom: planned for these values, as for the first executions on a connection;
 - generic: planned for any values (PREPARE + plan_cache_mode = force_generic_plan). psycopg
   prepares a statement after 5 executions on a connection, and PostgreSQL may then switch to
@@ -20,6 +21,7 @@ from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.sql.engine import PoolSettings, create_engine
+from adapters.sql.runner import EngineRunner
 from adapters.sql.task_repo import SqlTaskRepo
 from domain.task import TaskQuery
 
@@ -49,7 +51,8 @@ async def _captured_list_statement(engine: AsyncEngine, owner_id: str, query: Ta
 
     event.listen(engine.sync_engine, "before_cursor_execute", capture)
     try:
-        await SqlTaskRepo(engine).list(owner_id, query)
+        runner = EngineRunner(engine, timeout_seconds=30.0, max_connections=1)
+        await SqlTaskRepo(runner).list(owner_id, query)
     finally:
         event.remove(engine.sync_engine, "before_cursor_execute", capture)
     if not captured:

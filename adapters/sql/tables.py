@@ -40,6 +40,15 @@ tasks = Table(
     sqlite_autoincrement=True,
 )
 
+# Each user's task counts, kept by triggers on `tasks` (migration 0003): X-Total-Count without count(*).
+task_counts = Table(
+    "task_counts",
+    metadata,
+    Column("user_id", String(255), primary_key=True),
+    Column("total", BigInteger, nullable=False),
+    Column("completed", BigInteger, nullable=False),
+)
+
 # One index per list order; a backward scan serves the descending orders.
 Index("ix_tasks_user_created", tasks.c.user_id, tasks.c.created_at, tasks.c.id)
 Index("ix_tasks_user_updated", tasks.c.user_id, tasks.c.updated_at, tasks.c.id)

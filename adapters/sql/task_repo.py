@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     Select,
+    Subquery,
     Update,
     bindparam,
     delete,
@@ -25,7 +26,7 @@ from sqlalchemy import (
 )
 
 from adapters.sql.runner import StatementRunner
-from adapters.sql.tables import fold_case, tasks
+from adapters.sql.tables import fold_case, task_counts, tasks
 from application.ports import TaskRepo
 from domain.errors import TaskNotFound, VersionMismatch
 from domain.task import (
@@ -196,21 +197,40 @@ def _list_statement(
                 fold_case(tasks.c.description).like(pattern, escape="\\"),
             )
         )
-    page = (
-        select(tasks)
+    # The page's ids first, from the index alone where it can (no status or search filter), then
+    # their rows: a deep offset skips index entries instead of fetching every skipped row.
+    keys = (
+        select(tasks.c.id)
         .where(*conditions)
         .order_by(*_ordering(tasks.c, sort, descending))
         .limit(bindparam("limit"))
         .offset(bindparam("offset"))
-        .subquery("page")
+        .subquery("keys")
     )
-    total = select(func.count().label("total")).where(*conditions).subquery("total")
+    page = select(tasks).join(keys, tasks.c.id == keys.c.id).subquery("page")
+    total = _total(conditions) if searching else _counted(status)
     # The page and the count in one round trip; the outer join keeps the count on an empty page.
     return (
         select(total.c.total, page)
         .select_from(total.outerjoin(page, true()))
         .order_by(*_ordering(page.c, sort, descending))
     )
+
+
+def _total(conditions: Sequence[ColumnElement[bool]]) -> Subquery:
+    return select(func.count().label("total")).where(*conditions).subquery("total")
+
+
+def _counted(status: StatusFilter) -> Subquery:
+    """The count kept in task_counts; a user who never had a task has no row there, so 0."""
+    counts = task_counts.c
+    count = {
+        StatusFilter.ALL: counts.total,
+        StatusFilter.COMPLETED: counts.completed,
+        StatusFilter.PENDING: counts.total - counts.completed,
+    }[status]
+    kept = select(count).where(counts.user_id == bindparam("owner_id")).scalar_subquery()
+    return select(func.coalesce(kept, 0).label("total")).subquery("total")
 
 
 def _escape_like(text: str) -> str:
