@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 NODE_DIR := tests/interop/node
 
-.PHONY: install run test lint unit system-packages node-packages bench bench-scale soak clean
+.PHONY: install run test lint unit system-packages node-packages bench bench-scale bench-layers soak clean
 
 install: $(VENV)/.installed
 
@@ -57,6 +57,11 @@ bench: install
 bench-scale: install
 	@bash scripts/system-packages.sh postgres
 	$(BIN)/python -m bench.scale
+
+# The design alternatives (ORM vs Core vs psycopg, sync vs async, JSON, middleware, DI), in one process.
+bench-layers: install
+	@bash scripts/system-packages.sh postgres
+	$(BIN)/python -m bench.layers
 
 soak: install
 	@bash scripts/system-packages.sh postgres
