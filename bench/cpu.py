@@ -42,7 +42,8 @@ def _children(pid: int) -> list[int]:
 
 
 def server_tree_cpu_s(root_pid: int) -> float | None:
-    """A postmaster and its backends, live or already exited (PostgreSQL forks, never threads)."""
+    """A process and its children, live or already exited: a postmaster and its backends, or a
+    server and its workers (both fork, never thread)."""
     total = process_cpu_s(root_pid, reaped_children=True)
     if total is None:
         return None

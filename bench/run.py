@@ -1,9 +1,11 @@
 """`make bench`: throughput and latency of the real API under wrk, next to a ceiling app.
 
-Starts PostgreSQL, the API (1 worker) and bench.ceiling; seeds 200 users x 20 tasks through the
-API; runs each scenario with a warm-up; prints a Markdown table; writes bench/results/latest.json.
+Starts PostgreSQL, the API (1 worker unless BENCH_WORKERS) and bench.ceiling; seeds 200 users x 20
+tasks through the API; runs each scenario with a warm-up; prints a Markdown table; writes
+bench/results/latest.json.
 Environment: BENCH_DURATION (s, default 10), BENCH_WARMUP (s, default 2), BENCH_THREADS (wrk, 2),
-DATABASE_POOL_SIZE / DATABASE_MAX_OVERFLOW (passed on to the API).
+BENCH_WORKERS (API worker processes, default 1), DATABASE_POOL_SIZE / DATABASE_MAX_OVERFLOW
+(passed on to the API).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import settings
-from bench.cpu import postmaster_pid, process_cpu_s, server_tree_cpu_s
+from bench.cpu import postmaster_pid, server_tree_cpu_s
 from bench.report import fmt, machine_info, markdown_table
 from bench.stack import api, ceiling, database, run_async, run_benchmark, sessions_opened, workdir
 from bench.targets import Target, evaluate_run, targets_table
@@ -103,7 +105,8 @@ class Measured:
 
 def _cpu(system: System) -> tuple[float | None, float | None]:
     database_cpu = server_tree_cpu_s(system.postmaster_pid) if system.postmaster_pid else None
-    return process_cpu_s(system.server_pid), database_cpu
+    # With --workers N the workers are the server's children.
+    return server_tree_cpu_s(system.server_pid), database_cpu
 
 
 def _delta(after: float | None, before: float | None) -> float | None:
@@ -159,7 +162,12 @@ def benchmark() -> dict[str, Any]:
     machine = machine_info()
     ceilings: list[Measured] = []
     results: list[Measured] = []
-    with workdir() as cwd, database() as db, api(db.url, cwd, env=settings.pool_overrides()) as server:
+    workers = settings.api_workers()
+    with (
+        workdir() as cwd,
+        database() as db,
+        api(db.url, cwd, env=settings.pool_overrides(), workers=workers) as server,
+    ):
         progress(f"PostgreSQL {db.version}; API on {server.base_url}; seeding {USERS} x {TASKS_PER_USER}")
         users = mint_users(server.secret, USERS)
         retried = run_async(seed_tasks(server.base_url, users, TASKS_PER_USER))
@@ -208,7 +216,7 @@ def summarise(
             "wrk_threads": settings.wrk_threads(),
             "users": USERS,
             "tasks_per_user": TASKS_PER_USER,
-            "api_workers": 1,
+            "api_workers": settings.api_workers(),
             "api_env": settings.pool_overrides(),
         },
         "ceiling": [m.as_dict(m.result) for m in ceilings],

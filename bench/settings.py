@@ -32,6 +32,11 @@ def wrk_threads() -> int:
     return int(env_float("BENCH_THREADS", 2.0, minimum=1.0))
 
 
+def api_workers() -> int:
+    """Worker processes of the API under test (BENCH_WORKERS, default 1, as the targets assume)."""
+    return int(env_float("BENCH_WORKERS", 1.0, minimum=1.0))
+
+
 def pool_overrides() -> dict[str, str]:
     """DATABASE_POOL_SIZE / DATABASE_MAX_OVERFLOW from the caller, passed on to the API server."""
     names = ("DATABASE_POOL_SIZE", "DATABASE_MAX_OVERFLOW")

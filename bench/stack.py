@@ -106,12 +106,17 @@ def migrate(database_url: str, cwd: Path) -> None:
 
 @contextmanager
 def api(
-    database_url: str, cwd: Path, *, migrated: bool = False, env: Mapping[str, str] | None = None
+    database_url: str,
+    cwd: Path,
+    *,
+    migrated: bool = False,
+    env: Mapping[str, str] | None = None,
+    workers: int = 1,
 ) -> Iterator[ApiServer]:
-    """`todo-api serve --workers 1` at LOG_LEVEL=warning (plus `env`); stopped (SIGTERM) on the way out."""
+    """`todo-api serve --workers N` at LOG_LEVEL=warning (plus `env`); stopped (SIGTERM) on the way out."""
     if not migrated:
         migrate(database_url, cwd)
-    server = start_server(server_env(database_url, LOG_LEVEL="warning", **(env or {})), cwd, workers=1)
+    server = start_server(server_env(database_url, LOG_LEVEL="warning", **(env or {})), cwd, workers=workers)
     try:
         yield server
     finally:
