@@ -10,8 +10,7 @@ its text-stored datetimes need.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Mapping, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
 import psycopg
@@ -54,34 +53,48 @@ class _Turns:
         self._timeout = timeout_seconds
         self._turns = asyncio.Semaphore(max_connections)
 
-    @asynccontextmanager
-    async def turn(self) -> AsyncIterator[None]:
-        try:
-            async with asyncio.timeout(self._timeout), self._turns:
-                yield
-        except (TimeoutError, exc.OperationalError, exc.InterfaceError, exc.TimeoutError) as error:
-            raise StorageUnavailable(type(error).__name__) from error
-        except psycopg.OperationalError as error:
-            raise StorageUnavailable(type(error).__name__) from error
-        except exc.DBAPIError as error:
-            if error.connection_invalidated:
-                raise StorageUnavailable("connection lost") from error
-            raise
+
+# What "the database is not there" looks like, from the pool, SQLAlchemy or psycopg.
+_UNAVAILABLE = (
+    TimeoutError,
+    exc.OperationalError,
+    exc.InterfaceError,
+    exc.TimeoutError,
+    psycopg.OperationalError,
+)
+_DATABASE_ERRORS = (exc.DBAPIError, *_UNAVAILABLE)
+
+
+def _unavailable(error: BaseException) -> StorageUnavailable | None:
+    if isinstance(error, _UNAVAILABLE):
+        return StorageUnavailable(type(error).__name__)
+    if isinstance(error, exc.DBAPIError) and error.connection_invalidated:
+        return StorageUnavailable("connection lost")
+    return None
 
 
 class EngineRunner(_Turns):
     """SQLAlchemy's whole execution path: any dialect, results type-processed."""
 
     async def rows(self, statement: Executable, parameters: Mapping[str, Any]) -> Rows:
-        async with self.turn(), self.engine.connect() as connection:
-            result = await connection.execute(statement, dict(parameters))
-            rows = result.all() if result.returns_rows else []
-            await connection.commit()
+        try:
+            async with asyncio.timeout(self._timeout), self._turns, self.engine.connect() as connection:
+                result = await connection.execute(statement, dict(parameters))
+                rows = result.all() if result.returns_rows else []
+                await connection.commit()
+        except _DATABASE_ERRORS as error:
+            unavailable = _unavailable(error)
+            if unavailable is None:
+                raise
+            raise unavailable from error
         return rows
 
 
 class PsycopgRunner(_Turns):
-    """Compiled SQL on the pooled psycopg connection; the engine is in AUTOCOMMIT."""
+    """Compiled SQL on the pooled psycopg connection; the engine is in AUTOCOMMIT.
+
+    Every statement the repository sends returns rows (a SELECT or a RETURNING).
+    """
 
     def __init__(self, engine: AsyncEngine, timeout_seconds: float, max_connections: int) -> None:
         super().__init__(engine, timeout_seconds, max_connections)
@@ -92,16 +105,21 @@ class PsycopgRunner(_Turns):
         if compiled is None:
             compiled = self._compiled[statement] = _Compiled.of(statement, self.engine.dialect)
         values = {**compiled.fixed, **parameters} if compiled.fixed else parameters
-        async with self.turn():
-            pooled = await self.engine.raw_connection()
-            connection: psycopg.AsyncConnection[Any] = pooled.driver_connection  # type: ignore[assignment]
-            try:
-                cursor = await connection.execute(compiled.sql, values)
-                rows = await cursor.fetchall() if cursor.description is not None else []
-            except BaseException:
-                await _give_back(pooled, connection)
+        try:
+            async with asyncio.timeout(self._timeout), self._turns:
+                pooled = await self.engine.raw_connection()
+                connection: psycopg.AsyncConnection[Any] = pooled.driver_connection  # type: ignore[assignment]
+                try:
+                    rows = await (await connection.execute(compiled.sql, values)).fetchall()
+                except BaseException:
+                    await _give_back(pooled, connection)
+                    raise
+                pooled.close()
+        except _DATABASE_ERRORS as error:
+            unavailable = _unavailable(error)
+            if unavailable is None:
                 raise
-            pooled.close()
+            raise unavailable from error
         return rows
 
 
