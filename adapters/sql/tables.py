@@ -52,7 +52,14 @@ task_counts = Table(
 # One index per list order; a backward scan serves the descending orders.
 Index("ix_tasks_user_created", tasks.c.user_id, tasks.c.created_at, tasks.c.id)
 Index("ix_tasks_user_updated", tasks.c.user_id, tasks.c.updated_at, tasks.c.id)
-Index("ix_tasks_user_title", tasks.c.user_id, func.lower(tasks.c.title), tasks.c.id)
+# On PostgreSQL it also carries title itself (migration 0004), so a title order pages from it alone.
+Index(
+    "ix_tasks_user_title",
+    tasks.c.user_id,
+    func.lower(tasks.c.title),
+    tasks.c.id,
+    postgresql_include=["title"],
+)
 
 
 class fold_case(GenericFunction[str]):
