@@ -27,9 +27,11 @@ run: install .env
 	@echo "Serving on http://127.0.0.1:$(PORT)  (docs: http://127.0.0.1:$(PORT)/docs)"
 	@PORT=$(PORT) LOG_FORMAT=$${LOG_FORMAT:-text} $(BIN)/todo-api serve
 
-# PostgreSQL, PgBouncer and Chromium for the tests (apt, when missing; CI runs as root).
+# PostgreSQL and Chromium for the tests (apt, when missing; CI runs as root), and PgBouncer 1.24
+# built from Debian's source: bookworm's 1.18 cannot keep prepared statements in transaction mode.
 system-packages:
-	@bash scripts/system-packages.sh postgres pgbouncer chromium
+	@bash scripts/system-packages.sh postgres chromium
+	@bash scripts/build-pgbouncer.sh
 
 node-packages: $(NODE_DIR)/node_modules/.installed
 

@@ -10,7 +10,7 @@ import pytest
 
 from adapters.sql.migrate import upgrade_to_latest
 from tests.support.api_server import ApiServer, api_server
-from tests.support.pgbouncer import pgbouncer
+from tests.support.pgbouncer import find_pgbouncer, pgbouncer, supports_prepared_statements
 from tests.support.postgres import PostgresServer, postgres_server
 
 
@@ -37,13 +37,25 @@ def sqlite_url(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 @pytest.fixture(scope="session")
 def pgbouncer_url(postgres: PostgresServer, postgres_url: str) -> Iterator[str]:
-    """The shared database through PgBouncer in transaction mode, as Neon's pooled URLs are."""
+    """The shared database through PgBouncer in transaction mode, as Neon's pooled URLs are.
+
+    With server-side prepared statements on (max_prepared_statements), as Neon's pooler has them.
+    """
+    binary = find_pgbouncer()
+    if not supports_prepared_statements(binary):
+        # No fallback to prepare_threshold=None: the suite must test prepared statements through a pooler.
+        pytest.fail(
+            f"{binary} is older than PgBouncer 1.21 and cannot keep prepared statements in "
+            "transaction mode; build 1.24 with: bash scripts/build-pgbouncer.sh (make system-packages)"
+        )
     with pgbouncer(postgres, pool_mode="transaction") as url:
         yield url.rsplit("/", 1)[0] + "/" + postgres_url.rsplit("/", 1)[1]
 
 
-# PgBouncer before 1.21 cannot keep server-side prepared statements in transaction mode.
-_BACKEND_SETTINGS = {"pgbouncer": {"DATABASE_PREPARED_STATEMENTS": "false"}}
+# Extra server settings per backend. None for "pgbouncer": it runs with the default,
+# DATABASE_PREPARED_STATEMENTS on (psycopg prepares a statement after 5 runs), which
+# pgbouncer_url makes sure its PgBouncer (>= 1.21) supports.
+_BACKEND_SETTINGS: dict[str, dict[str, str]] = {}
 
 
 @pytest.fixture(scope="session", params=["postgres", "sqlite", "pgbouncer"])

@@ -5,7 +5,6 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
 import psycopg
@@ -129,22 +128,6 @@ def test_docker_probe_is_fast() -> None:
     started = time.monotonic()
     docker_available()
     assert time.monotonic() - started < 3
-
-
-def test_pgbouncer_answers_repeated_parameterised_queries(bouncer_url: str) -> None:
-    # PgBouncer 1.18 in transaction mode cannot carry server-side prepared
-    # statements across transactions, so psycopg's auto-prepare must be off.
-    def client(worker: int) -> None:
-        with psycopg.connect(bouncer_url, autocommit=True, prepare_threshold=None) as conn:
-            for n in range(50):
-                assert conn.execute("SELECT %s::int + %s::int", (worker, n)).fetchone() == (worker + n,)
-            for n in range(10):
-                with conn.transaction():
-                    assert conn.execute("SELECT %s::text", (f"tx{n}",)).fetchone() == (f"tx{n}",)
-
-    # More clients than pooled server connections, so server connections get shared.
-    with ThreadPoolExecutor(max_workers=8) as pool:
-        list(pool.map(client, range(8)))
 
 
 def test_pgbouncer_is_in_transaction_mode(bouncer_url: str) -> None:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
+import stat
 import subprocess
 import time
 from collections.abc import Iterator
@@ -22,9 +24,16 @@ from tests.support.postgres import (
 
 READY_TIMEOUT = 30.0
 FALLBACK_BINARY = "/usr/sbin/pgbouncer"
+# Built by scripts/build-pgbouncer.sh (make system-packages): Debian bookworm's package is 1.18.
+BUILT_BINARY = Path(__file__).resolve().parents[2] / ".cache" / "pgbouncer-1.24.1" / "pgbouncer"
+# The first release that tracks server-side prepared statements in transaction mode.
+PREPARED_STATEMENTS_VERSION = (1, 21)
 
 
 def find_pgbouncer() -> str:
+    """The PgBouncer binary: the one built into .cache/ first, then PATH, then /usr/sbin."""
+    if os.access(BUILT_BINARY, os.X_OK):
+        return str(BUILT_BINARY)
     found = shutil.which("pgbouncer")
     if found:
         return found
@@ -32,8 +41,41 @@ def find_pgbouncer() -> str:
         return FALLBACK_BINARY
     raise RuntimeError(
         "pgbouncer not found on PATH or at /usr/sbin/pgbouncer; "
-        "install it (Debian/Ubuntu: apt-get install -y pgbouncer)"
+        "install it (Debian/Ubuntu: apt-get install -y pgbouncer), or build it with "
+        "bash scripts/build-pgbouncer.sh"
     )
+
+
+def pgbouncer_version(binary: str | None = None) -> tuple[int, ...]:
+    """The version of `binary` (default: find_pgbouncer()), from its --version output."""
+    binary = binary or find_pgbouncer()
+    result = subprocess.run(
+        [binary, "--version"], capture_output=True, text=True, check=True, env=service_env()
+    )
+    match = re.search(r"PgBouncer (\d+)\.(\d+)(?:\.(\d+))?", result.stdout)
+    if not match:
+        raise RuntimeError(f"cannot read the version of {binary}: {result.stdout!r}")
+    return tuple(int(part) for part in match.groups() if part is not None)
+
+
+def supports_prepared_statements(binary: str | None = None) -> bool:
+    """Whether PgBouncer keeps server-side prepared statements in transaction mode (>= 1.21)."""
+    return pgbouncer_version(binary) >= PREPARED_STATEMENTS_VERSION
+
+
+def _runnable_copy(binary: str, root: Path) -> str:
+    """`binary`, or a copy of it in root when the server account could not reach or run it."""
+    if not service_process_kwargs():
+        return binary
+    path = Path(binary)
+    if path.stat().st_mode & stat.S_IXOTH and all(
+        parent.stat().st_mode & stat.S_IXOTH for parent in path.parents
+    ):
+        return binary
+    copy = root / "pgbouncer"
+    shutil.copy(path, copy)
+    copy.chmod(0o755)
+    return str(copy)
 
 
 def _quote_auth(value: str) -> str:
@@ -61,14 +103,17 @@ def pgbouncer(
     query_wait_timeout (seconds) bounds how long a client waits for a server
     connection, e.g. while the upstream is down; PgBouncer's default is 120.
 
-    PgBouncer 1.18 in transaction mode does not track server-side prepared
-    statements, so clients must connect with psycopg's prepare_threshold=None:
-    with the default (auto-prepare after 5 runs) clients that share server
-    connections fail with 'prepared statement "_pg3_0" already exists'.
+    PgBouncer >= 1.21 (the one scripts/build-pgbouncer.sh builds) gets
+    max_prepared_statements, so clients keep psycopg's default (auto-prepare
+    after 5 runs), as through Neon's pooler. Older ones (bookworm's 1.18) do not
+    track server-side prepared statements in transaction mode: clients must
+    connect with prepare_threshold=None, or those sharing server connections
+    fail with 'prepared statement "_pg3_0" already exists'.
     After the upstream restarts, new clients may see "server login has been
     failing" for up to server_login_retry (0.5 s here).
     """
     binary = find_pgbouncer()
+    prepared = "max_prepared_statements = 100\n" if supports_prepared_statements(binary) else ""
     root = service_tempdir("pgbouncer-")
     process: subprocess.Popen[bytes] | None = None
     log = root / "pgbouncer.log"
@@ -95,13 +140,13 @@ ignore_startup_parameters = extra_float_digits,options,application_name
 server_login_retry = 0.5
 server_connect_timeout = 5
 query_wait_timeout = {query_wait_timeout}
-"""
+{prepared}"""
         ini = root / "pgbouncer.ini"
         _write_private(ini, config)
 
         with log.open("ab") as log_file:
             process = subprocess.Popen(
-                [binary, str(ini)],
+                [_runnable_copy(binary, root), str(ini)],
                 cwd=root,
                 env=service_env(),
                 stdin=subprocess.DEVNULL,
