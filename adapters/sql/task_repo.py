@@ -184,6 +184,18 @@ def _list_statement(
     status: StatusFilter, sort: SortField, descending: bool, searching: bool
 ) -> Select[Any]:
     """Built once per shape of query; the values travel as bound parameters."""
+    conditions = _filters(status, searching)
+    if not searching:
+        return _page_and_total(tasks, conditions, _counted(status), sort, descending)
+    # Every match is read once, for the count and the page alike: one scan of the trigram
+    # indexes and a top-20 sort, instead of walking an order's index through non-matches.
+    matches = select(*(tasks.c[name] for name in _KEY_COLUMNS)).where(*conditions)
+    matches_cte = matches.cte("matches").prefix_with("MATERIALIZED")
+    total = select(func.count().label("total")).select_from(matches_cte).subquery("total")
+    return _page_and_total(matches_cte, [], total, sort, descending)
+
+
+def _filters(status: StatusFilter, searching: bool) -> list[ColumnElement[bool]]:
     conditions: list[ColumnElement[bool]] = [tasks.c.user_id == bindparam("owner_id")]
     if status is StatusFilter.PENDING:
         conditions.append(not_(tasks.c.completed))
@@ -197,16 +209,16 @@ def _list_statement(
                 fold_case(tasks.c.description).like(pattern, escape="\\"),
             )
         )
-    source: Any = tasks
-    if searching:
-        # Every match is read once, for the count and the page alike: one scan of the trigram
-        # indexes and a top-20 sort, instead of walking an order's index through non-matches.
-        source = select(*(tasks.c[name] for name in _KEY_COLUMNS)).where(*conditions)
-        source = source.cte("matches").prefix_with("MATERIALIZED")
-        conditions = []
-        total = select(func.count().label("total")).select_from(source).subquery("total")
-    else:
-        total = _counted(status)
+    return conditions
+
+
+def _page_and_total(
+    source: Any,
+    conditions: Sequence[ColumnElement[bool]],
+    total: Subquery,
+    sort: SortField,
+    descending: bool,
+) -> Select[Any]:
     # The page's ids first, from the index alone where it can (no status or search filter), then
     # their rows: a deep offset skips index entries instead of fetching every skipped row.
     keys = (
