@@ -41,8 +41,19 @@ def statement_runner(
     return EngineRunner(engine, timeout_seconds=timeout_seconds, max_connections=max_connections)
 
 
-class _Turns:
-    """A time limit on the whole call, and a first-come-first-served turn at the pool.
+# What "the database is not there" looks like, from the pool, SQLAlchemy or psycopg.
+_UNAVAILABLE = (
+    TimeoutError,
+    exc.OperationalError,
+    exc.InterfaceError,
+    exc.TimeoutError,
+    psycopg.OperationalError,
+)
+
+
+class _Runner:
+    """A time limit on the whole call, a first-come-first-served turn at the pool, and outages
+    reported as StorageUnavailable.
 
     asyncio.Queue (behind the pool) lets a newcomer take a connection from a woken waiter,
     which can starve a request for seconds under load; a Semaphore serves in arrival order.
@@ -53,44 +64,33 @@ class _Turns:
         self._timeout = timeout_seconds
         self._turns = asyncio.Semaphore(max_connections)
 
-
-# What "the database is not there" looks like, from the pool, SQLAlchemy or psycopg.
-_UNAVAILABLE = (
-    TimeoutError,
-    exc.OperationalError,
-    exc.InterfaceError,
-    exc.TimeoutError,
-    psycopg.OperationalError,
-)
-_DATABASE_ERRORS = (exc.DBAPIError, *_UNAVAILABLE)
-
-
-def _unavailable(error: BaseException) -> StorageUnavailable | None:
-    if isinstance(error, _UNAVAILABLE):
-        return StorageUnavailable(type(error).__name__)
-    if isinstance(error, exc.DBAPIError) and error.connection_invalidated:
-        return StorageUnavailable("connection lost")
-    return None
-
-
-class EngineRunner(_Turns):
-    """SQLAlchemy's whole execution path: any dialect, results type-processed."""
-
     async def rows(self, statement: Executable, parameters: Mapping[str, Any]) -> Rows:
         try:
-            async with asyncio.timeout(self._timeout), self._turns, self.engine.connect() as connection:
-                result = await connection.execute(statement, dict(parameters))
-                rows = result.all() if result.returns_rows else []
-                await connection.commit()
-        except _DATABASE_ERRORS as error:
-            unavailable = _unavailable(error)
-            if unavailable is None:
-                raise
-            raise unavailable from error
+            async with asyncio.timeout(self._timeout), self._turns:
+                return await self._execute(statement, parameters)
+        except _UNAVAILABLE as error:
+            raise StorageUnavailable(type(error).__name__) from error
+        except exc.DBAPIError as error:
+            if error.connection_invalidated:
+                raise StorageUnavailable("connection lost") from error
+            raise
+
+    async def _execute(self, statement: Executable, parameters: Mapping[str, Any]) -> Rows:
+        raise NotImplementedError
+
+
+class EngineRunner(_Runner):
+    """SQLAlchemy's whole execution path: any dialect, results type-processed."""
+
+    async def _execute(self, statement: Executable, parameters: Mapping[str, Any]) -> Rows:
+        async with self.engine.connect() as connection:
+            result = await connection.execute(statement, dict(parameters))
+            rows = result.all() if result.returns_rows else []
+            await connection.commit()
         return rows
 
 
-class PsycopgRunner(_Turns):
+class PsycopgRunner(_Runner):
     """Compiled SQL on the pooled psycopg connection; the engine is in AUTOCOMMIT.
 
     Every statement the repository sends returns rows (a SELECT or a RETURNING).
@@ -100,26 +100,19 @@ class PsycopgRunner(_Turns):
         super().__init__(engine, timeout_seconds, max_connections)
         self._compiled: dict[Executable, _Compiled] = {}
 
-    async def rows(self, statement: Executable, parameters: Mapping[str, Any]) -> Rows:
+    async def _execute(self, statement: Executable, parameters: Mapping[str, Any]) -> Rows:
         compiled = self._compiled.get(statement)
         if compiled is None:
             compiled = self._compiled[statement] = _Compiled.of(statement, self.engine.dialect)
         values = {**compiled.fixed, **parameters} if compiled.fixed else parameters
+        pooled = await self.engine.raw_connection()
+        connection: psycopg.AsyncConnection[Any] = pooled.driver_connection  # type: ignore[assignment]
         try:
-            async with asyncio.timeout(self._timeout), self._turns:
-                pooled = await self.engine.raw_connection()
-                connection: psycopg.AsyncConnection[Any] = pooled.driver_connection  # type: ignore[assignment]
-                try:
-                    rows = await (await connection.execute(compiled.sql, values)).fetchall()
-                except BaseException:
-                    await _give_back(pooled, connection)
-                    raise
-                pooled.close()
-        except _DATABASE_ERRORS as error:
-            unavailable = _unavailable(error)
-            if unavailable is None:
-                raise
-            raise unavailable from error
+            rows = await (await connection.execute(compiled.sql, values)).fetchall()
+        except BaseException:
+            await _give_back(pooled, connection)
+            raise
+        pooled.close()
         return rows
 
 
