@@ -68,7 +68,7 @@ class SqlTaskRepo(TaskRepo):
         return _row_to_task(rows[0]) if rows else None
 
     async def list(self, owner_id: str, query: TaskQuery) -> TaskPage:
-        statement = _list_statement(query.status, query.sort, query.descending, query.search is not None)
+        statement = _list_statement(query.status, query.sort, query.descending, _Search.of(query.search))
         parameters: dict[str, Any] = {"owner_id": owner_id, "limit": query.limit, "offset": query.offset}
         if query.search is not None:
             parameters["pattern"] = f"%{_escape_like(query.search)}%"
@@ -179,34 +179,53 @@ def _update_statement(
     return update(tasks).where(*conditions).values(**values).returning(*tasks.c)
 
 
+_EMPTY: ColumnElement[str] = literal_column("''")
+
+
+class _Search(Enum):
+    NONE = "none"
+    SHORT = "short"
+    TRIGRAMS = "trigrams"
+
+    @classmethod
+    def of(cls, text: str | None) -> _Search:
+        if text is None:
+            return cls.NONE
+        # pg_trgm finds nothing to look up in a pattern under 3 characters: its index would be read whole.
+        return cls.SHORT if len(text) < 3 else cls.TRIGRAMS
+
+
 @cache
-def _list_statement(
-    status: StatusFilter, sort: SortField, descending: bool, searching: bool
-) -> Select[Any]:
+def _list_statement(status: StatusFilter, sort: SortField, descending: bool, search: _Search) -> Select[Any]:
     """Built once per shape of query; the values travel as bound parameters."""
-    conditions = _filters(status, searching)
-    if not searching:
+    conditions = _filters(status, search)
+    if search is _Search.NONE:
         return _page_and_total(tasks, conditions, _counted(status), sort, descending)
-    # Every match is read once, for the count and the page alike: one scan of the trigram
-    # indexes and a top-20 sort, instead of walking an order's index through non-matches.
-    matches = select(*(tasks.c[name] for name in _KEY_COLUMNS)).where(*conditions)
+    # Every match is read once, for the count and the page alike, then the 20 are sorted out:
+    # walking an order's index through non-matches costs more whether matches are rare or not.
+    matches = select(tasks.c.id, tasks.c[_SORT_COLUMNS[sort]]).where(*conditions)
     matches_cte = matches.cte("matches").prefix_with("MATERIALIZED")
     total = select(func.count().label("total")).select_from(matches_cte).subquery("total")
     return _page_and_total(matches_cte, [], total, sort, descending)
 
 
-def _filters(status: StatusFilter, searching: bool) -> list[ColumnElement[bool]]:
+def _filters(status: StatusFilter, search: _Search) -> list[ColumnElement[bool]]:
     conditions: list[ColumnElement[bool]] = [tasks.c.user_id == bindparam("owner_id")]
     if status is StatusFilter.PENDING:
         conditions.append(not_(tasks.c.completed))
     elif status is StatusFilter.COMPLETED:
         conditions.append(tasks.c.completed)
-    if searching:
+    if search is not _Search.NONE:
+        title: ColumnElement[str] = tasks.c.title
+        description: ColumnElement[str] = tasks.c.description
+        if search is _Search.SHORT:
+            # Not the indexed expressions, so PostgreSQL reads the user's own tasks instead.
+            title, description = title.concat(_EMPTY), description.concat(_EMPTY)
         pattern = fold_case(bindparam("pattern"))
         conditions.append(
             or_(
-                fold_case(tasks.c.title).like(pattern, escape="\\"),
-                fold_case(tasks.c.description).like(pattern, escape="\\"),
+                fold_case(title).like(pattern, escape="\\"),
+                fold_case(description).like(pattern, escape="\\"),
             )
         )
     return conditions
@@ -236,10 +255,6 @@ def _page_and_total(
         .select_from(total.outerjoin(page, true()))
         .order_by(*_ordering(page.c, sort, descending))
     )
-
-
-# What a page's order needs of a task: its id and the column of each sort.
-_KEY_COLUMNS = ("id", *_SORT_COLUMNS.values())
 
 
 def _counted(status: StatusFilter) -> Subquery:

@@ -200,6 +200,7 @@ class TestTaskRepoContract:
         [
             ("MILK", ["milk", "powder"]),
             ("mIlK", ["milk", "powder"]),
+            ("mI", ["milk", "powder"]),  # under 3 characters: read without the trigram indexes
             ("powder", ["powder"]),
             ("100%", ["percent"]),
             ("%", ["percent"]),
