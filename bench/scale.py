@@ -23,7 +23,7 @@ from adapters.auth.dev_tokens import mint_hs256
 from bench import settings
 from bench.explain import Explained, execution_ms, explain_list
 from bench.report import machine_info, markdown_table
-from bench.scale_seed import HEAVY_USER, SEARCH_WORD, ScalePlan, database_facts, seed
+from bench.scale_seed import HEAVY_USER, SEARCH_WORD, SHORT_SEARCH, ScalePlan, database_facts, seed
 from bench.stack import api, database, migrate, run_async, run_benchmark, workdir
 from bench.targets import Target, evaluate_scale, targets_table
 from bench.wrk import WrkResult, run_wrk, wrk_binary
@@ -34,7 +34,7 @@ PAGE = 20
 
 @dataclass(frozen=True, slots=True)
 class Probe:
-    query: str  # "first page", "deep page", "q search"
+    query: str  # "first page", "deep page", "q search", "short q search"
     sort: str  # the API's sort parameter
     offset: int = 0
     q: str | None = None
@@ -66,6 +66,7 @@ def probes(plan: ScalePlan) -> list[Probe]:
         ("first page", 0, None),
         ("deep page", plan.heavy_tasks // 2, None),
         ("q search", 0, SEARCH_WORD),
+        ("short q search", 0, SHORT_SEARCH),
     )
     return [Probe(query, sort, offset, q) for query, offset, q in pages for sort in ("-created_at", "title")]
 
@@ -133,6 +134,7 @@ def benchmark() -> dict[str, Any]:
             "scale_factor": scale_factor(),
             "plan": plan.as_dict(),
             "search_word": SEARCH_WORD,
+            "short_search": SHORT_SEARCH,
             "duration_s": settings.duration_s(),
             "warmup_s": settings.warmup_s(),
             "connections": connections(),
