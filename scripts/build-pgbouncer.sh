@@ -12,20 +12,7 @@ cd "$(dirname "$0")/.."
 dest="$PWD/.cache/pgbouncer-$VERSION"
 [ -x "$dest/pgbouncer" ] && exit 0
 
-need=()
-for pkg in gcc make pkg-config libevent-dev libssl-dev libc-ares-dev; do
-  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need+=("$pkg")
-done
-if [ ${#need[@]} -gt 0 ]; then
-  if [ "$(id -u)" -ne 0 ]; then
-    echo "Missing build packages for PgBouncer $VERSION: ${need[*]}. Install them (e.g. sudo apt-get install ${need[*]})." >&2
-    exit 1
-  fi
-  echo "Installing build packages: ${need[*]}"
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq
-  apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
-fi
+bash scripts/system-packages.sh pgbouncer-build
 
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT

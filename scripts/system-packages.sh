@@ -11,6 +11,10 @@ for tool in "$@"; do
     pgbouncer) command -v pgbouncer >/dev/null || [ -x /usr/sbin/pgbouncer ] || need+=(pgbouncer) ;;
     wrk) command -v wrk >/dev/null || need+=(wrk) ;;
     chromium) command -v chromium >/dev/null || need+=(chromium) ;;
+    pgbouncer-build)  # what scripts/build-pgbouncer.sh compiles with
+      for pkg in gcc make pkg-config libevent-dev libssl-dev libc-ares-dev; do
+        dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need+=("$pkg")
+      done ;;
     *) echo "unknown tool: $tool" >&2; exit 2 ;;
   esac
 done
