@@ -8,11 +8,11 @@ import httpx
 from dependency_injector import providers
 from pydantic import SecretStr
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource
+from starlette.types import ASGIApp
 
 from adapters.auth.dev_tokens import mint_hs256
 from adapters.memory.task_repo import InMemoryTaskRepo
 from entrypoints.container import Container, build_container
-from entrypoints.http.app import create_app
 from entrypoints.settings import Settings
 from tests.support.api_server import ALLOWED_ORIGIN, TEST_SECRET
 
@@ -66,8 +66,7 @@ def token(user_id: str) -> str:
     return mint_hs256(TEST_SECRET, user_id)
 
 
-def asgi_client(container: Container, user_id: str | None = None) -> httpx.AsyncClient:
-    """An in-process client on `create_app(container)`; signed in as `user_id` when given."""
+def asgi_client(app: ASGIApp, user_id: str | None = None) -> httpx.AsyncClient:
+    """An in-process client on `app` (e.g. `create_app(container)`); signed in as `user_id` when given."""
     headers = {"Authorization": f"Bearer {token(user_id)}"} if user_id else {}
-    transport = httpx.ASGITransport(app=create_app(container))
-    return httpx.AsyncClient(transport=transport, base_url="http://test", headers=headers)
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test", headers=headers)
