@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
+from fastapi.routing import APIRoute
 from starlette.middleware.cors import CORSMiddleware
 
 from entrypoints.container import Container, close_resources
@@ -20,6 +21,22 @@ from entrypoints.http.responses import JsonResponse
 from entrypoints.http.routes import UseCases, api_router, health_router
 
 EXPOSED_HEADERS = ["Location", "X-Total-Count", "X-Request-ID", "ETag"]
+# Where a route function's name is not the verb a generated client should call.
+_OPERATION_IDS = {
+    "patch_task": "updateTask",
+    "complete_task": "setTaskCompletion",
+    "me": "getMe",
+    "healthz": "getHealth",
+    "readyz": "getReadiness",
+}
+
+
+def operation_id(route: APIRoute) -> str:
+    """`list_tasks` -> `listTasks`: short verbs for generated clients, not FastAPI's path-long ids."""
+    if route.name in _OPERATION_IDS:
+        return _OPERATION_IDS[route.name]
+    first, *rest = route.name.split("_")
+    return first + "".join(word.capitalize() for word in rest)
 
 
 def create_app(container: Container) -> FastAPI:
@@ -42,6 +59,7 @@ def create_app(container: Container) -> FastAPI:
         await close_resources(container)
 
     app = FastAPI(
+        generate_unique_id_function=operation_id,
         title="Todo API",
         version="1.0.0",
         description="Tasks for users of a Better Auth frontend. Every /api route needs a bearer JWT.",
