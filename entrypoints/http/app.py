@@ -8,6 +8,7 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
+from fastapi_offline import FastAPIOffline
 from starlette.middleware.cors import CORSMiddleware
 
 from entrypoints.container import Container, close_resources
@@ -29,6 +30,8 @@ _OPERATION_IDS = {
     "healthz": "getHealth",
     "readyz": "getReadiness",
 }
+# Swagger UI and ReDoc are served from the installed package, so /docs works with no internet.
+DOCS_ASSETS_URL = "/docs/assets"
 
 
 def operation_id(route: APIRoute) -> str:
@@ -58,7 +61,8 @@ def create_app(container: Container) -> FastAPI:
         yield
         await close_resources(container)
 
-    app = FastAPI(
+    app = FastAPIOffline(
+        static_url=DOCS_ASSETS_URL,
         generate_unique_id_function=operation_id,
         title="Todo API",
         version="1.0.0",
