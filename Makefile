@@ -49,7 +49,7 @@ lint: install
 unit: install
 	$(BIN)/pytest -q tests/unit
 
-test: install system-packages node-packages lint
+test: install system-packages node-packages lint client-check
 	$(BIN)/pytest -q
 
 bench: install
@@ -71,3 +71,26 @@ soak: install
 
 clean:
 	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache $(NODE_DIR)/node_modules
+
+# The typed TypeScript client: its OpenAPI document and types are generated and committed, so a
+# reviewer sees every API change in the diff; `client-check` fails when they are out of date.
+CLIENT_DIR := clients/typescript
+
+.PHONY: client client-check
+
+$(CLIENT_DIR)/node_modules/.installed: $(CLIENT_DIR)/package.json $(CLIENT_DIR)/package-lock.json
+	cd $(CLIENT_DIR) && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+client: install $(CLIENT_DIR)/node_modules/.installed
+	$(BIN)/python scripts/export-openapi.py $(CLIENT_DIR)/openapi.json
+	cd $(CLIENT_DIR) && npm run --silent generate
+
+client-check: install $(CLIENT_DIR)/node_modules/.installed
+	@fresh="$$(mktemp -d)"; trap 'rm -rf "$$fresh"' EXIT; \
+	$(BIN)/python scripts/export-openapi.py "$$fresh/openapi.json" \
+	&& (cd $(CLIENT_DIR) && OPENAPI="$$fresh/openapi.json" SCHEMA="$$fresh/schema.ts" npm run --silent generate >/dev/null) \
+	&& diff -u $(CLIENT_DIR)/openapi.json "$$fresh/openapi.json" \
+	&& diff -u $(CLIENT_DIR)/src/schema.ts "$$fresh/schema.ts" \
+	|| { echo "The committed TypeScript client is out of date with the API: run 'make client' and commit it." >&2; exit 1; }
+	cd $(CLIENT_DIR) && npm run --silent check

@@ -7,6 +7,8 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
+from fastapi.routing import APIRoute
+from fastapi_offline import FastAPIOffline
 from starlette.middleware.cors import CORSMiddleware
 
 from entrypoints.container import Container, close_resources
@@ -20,6 +22,24 @@ from entrypoints.http.responses import JsonResponse
 from entrypoints.http.routes import api_router, health_router
 
 EXPOSED_HEADERS = ["Location", "X-Total-Count", "X-Request-ID", "ETag"]
+# Where a route function's name is not the verb a generated client should call.
+_OPERATION_IDS = {
+    "patch_task": "updateTask",
+    "complete_task": "setTaskCompletion",
+    "me": "getMe",
+    "healthz": "getHealth",
+    "readyz": "getReadiness",
+}
+# Swagger UI and ReDoc are served from the installed package, so /docs works with no internet.
+DOCS_ASSETS_URL = "/docs/assets"
+
+
+def operation_id(route: APIRoute) -> str:
+    """`list_tasks` -> `listTasks`: short verbs for generated clients, not FastAPI's path-long ids."""
+    if route.name in _OPERATION_IDS:
+        return _OPERATION_IDS[route.name]
+    first, *rest = route.name.split("_")
+    return first + "".join(word.capitalize() for word in rest)
 
 
 def create_app(container: Container) -> FastAPI:
@@ -30,7 +50,9 @@ def create_app(container: Container) -> FastAPI:
         yield
         await close_resources(container)
 
-    app = FastAPI(
+    app = FastAPIOffline(
+        static_url=DOCS_ASSETS_URL,
+        generate_unique_id_function=operation_id,
         title="Todo API",
         version="1.0.0",
         description="Tasks for users of a Better Auth frontend. Every /api route needs a bearer JWT.",

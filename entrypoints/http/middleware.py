@@ -23,8 +23,14 @@ _SECURITY_HEADERS = [
     (b"referrer-policy", b"no-referrer"),
     (b"x-frame-options", b"DENY"),
 ]
-# The API serves only JSON; the docs page needs scripts and styles from its own bundle and CDN.
+# The API serves only JSON. The docs pages run their bundled scripts (from /docs/assets, with an
+# inline start-up script and inline styles) and may load nothing from anywhere else.
 _STRICT_CSP = (b"content-security-policy", b"default-src 'none'; frame-ancestors 'none'")
+_DOCS_CSP = (
+    b"content-security-policy",
+    b"default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
+    b"img-src 'self' data:; worker-src 'self' blob:; frame-ancestors 'none'",
+)
 _NO_STORE = (b"cache-control", b"no-store")
 
 
@@ -47,8 +53,7 @@ class RequestContextMiddleware:
         extra_headers = [(b"x-request-id", request_id.encode()), *_SECURITY_HEADERS]
         if path.startswith("/api"):
             extra_headers.append(_NO_STORE)
-        if not path.startswith(("/docs", "/redoc")):
-            extra_headers.append(_STRICT_CSP)
+        extra_headers.append(_DOCS_CSP if path.startswith(("/docs", "/redoc")) else _STRICT_CSP)
         scope.setdefault("state", {})["request_id"] = request_id
         status = 500
 
