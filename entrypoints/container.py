@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 from dependency_injector import containers, providers
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.auth.dev_tokens import mint_hs256
 from adapters.auth.jwks import JwksKeySource
 from adapters.auth.jwt_verifier import ClaimRules, JwtTokenVerifier
+from adapters.auth.routing import TokenRouter
+from adapters.auth.sessions import SessionTokenVerifier
 from adapters.sql.engine import PoolSettings, create_engine
 from adapters.sql.migrate import upgrade_to_latest
 from adapters.sql.runner import statement_runner
 from adapters.sql.task_repo import SqlTaskRepo
 from application.clock import SystemClock
+from application.ports import TokenVerifier
 from application.use_cases import (
     CheckReadiness,
     CreateTask,
@@ -52,6 +56,35 @@ def _token_verifier(settings: Settings, key_source: JwksKeySource | None) -> Jwt
     )
 
 
+# Session lookups are rare (each answer is cached), so a few connections serve a whole worker.
+SESSION_LOOKUP_CONNECTIONS = 4
+
+
+def _session_engine(settings: Settings) -> AsyncEngine | None:
+    if settings.better_auth_sessions != "database":
+        return None
+    pool = PoolSettings(
+        size=SESSION_LOOKUP_CONNECTIONS,
+        timeout_seconds=min(settings.database_timeout_seconds, 4.0),
+        prepared_statements=settings.database_prepared_statements,
+    )
+    return create_engine(settings.sessions_database_url, pool)
+
+
+def _routed_verifier(
+    jwts: JwtTokenVerifier, engine: AsyncEngine | None, settings: Settings
+) -> TokenVerifier:
+    if engine is None:
+        return jwts
+    sessions = SessionTokenVerifier(
+        engine,
+        timeout_seconds=settings.database_timeout_seconds,
+        max_lookups=SESSION_LOOKUP_CONNECTIONS,
+        cache_seconds=settings.better_auth_session_cache_seconds,
+    )
+    return TokenRouter(jwts, sessions)
+
+
 class Container(containers.DeclarativeContainer):
     settings = providers.Dependency(instance_of=Settings)
 
@@ -70,7 +103,9 @@ class Container(containers.DeclarativeContainer):
     )
     task_repo = providers.Singleton(SqlTaskRepo, statement_runner)
     key_source = providers.Singleton(_key_source, settings)
-    token_verifier = providers.Singleton(_token_verifier, settings, key_source)
+    jwt_verifier = providers.Singleton(_token_verifier, settings, key_source)
+    session_engine = providers.Singleton(_session_engine, settings)
+    token_verifier = providers.Singleton(_routed_verifier, jwt_verifier, session_engine, settings)
 
     create_task = providers.Factory(CreateTask, task_repo, clock)
     list_tasks = providers.Factory(ListTasks, task_repo)
@@ -92,6 +127,9 @@ async def close_resources(container: Container) -> None:
     key_source = container.key_source()
     if key_source is not None:
         await key_source.aclose()
+    session_engine = container.session_engine()
+    if session_engine is not None:
+        await session_engine.dispose()
 
 
 def migrate_database(settings: DatabaseSettings) -> None:

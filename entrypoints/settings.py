@@ -77,6 +77,31 @@ class Settings(DatabaseSettings):
             raise ValueError("must be an http:// or https:// URL")
         return value.rstrip("/") if value is not None else None
 
+    # Better Auth's opaque session tokens, looked up in its own tables (off by default).
+    better_auth_sessions: Literal["off", "database"] = "off"
+    better_auth_database_url: str | None = None
+    better_auth_session_cache_seconds: float = Field(default=30, ge=0, le=30)
+
+    @field_validator("better_auth_sessions", mode="before")
+    @classmethod
+    def _sessions_mode(cls, value: object) -> object:
+        if isinstance(value, str) and value.strip().lower() not in {"off", "database"}:
+            raise ValueError("must be 'off' or 'database'")
+        return value.strip().lower() if isinstance(value, str) else value
+
+    @field_validator("better_auth_database_url", mode="before")
+    @classmethod
+    def _auth_database_url(cls, value: object) -> object:
+        if isinstance(value, str) and not value.strip():
+            return None
+        if isinstance(value, str) and not value.lower().startswith(DATABASE_SCHEMES):
+            raise ValueError("must start with " + ", ".join(DATABASE_SCHEMES))
+        return value
+
+    @property
+    def sessions_database_url(self) -> str:
+        return self.better_auth_database_url or self.database_url
+
     @property
     def allowed_origins(self) -> list[str]:
         return [origin.strip().rstrip("/") for origin in self.cors_origins.split(",") if origin.strip()]

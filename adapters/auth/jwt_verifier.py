@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import logging
 import re
 import time
 from collections import OrderedDict
@@ -24,6 +25,9 @@ MAX_LEEWAY_SECONDS = 60
 NUMERIC_DATE_CLAIMS = ("exp", "nbf", "iat")
 _COMPACT_JWS = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+")
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+NO_KEY_SET = "BETTER_AUTH_URL is not set on the server, so it has no key set to verify {alg} tokens"
+
+log = logging.getLogger(__name__)
 
 
 class PublicKeySource(Protocol):
@@ -58,6 +62,7 @@ class JwtTokenVerifier(TokenVerifier):
         self._key_source = key_source
         self._jwks_rules = jwks_rules or hmac_rules
         self._verified = VerifiedTokens()
+        self._warned_no_key_set = False
 
     async def verify(self, token: str) -> Principal:
         if len(token) > MAX_TOKEN_LENGTH:
@@ -99,6 +104,9 @@ class JwtTokenVerifier(TokenVerifier):
             key_id = (kid, algorithm)
             key = await self._key_source.key_for(kid, algorithm)
             rules = self._jwks_rules
+        elif algorithm in ASYMMETRIC_ALGORITHMS:
+            self._warn_no_key_set(algorithm)
+            raise AuthenticationFailed(NO_KEY_SET.format(alg=algorithm))
         else:
             raise AuthenticationFailed("token algorithm is not accepted")
         claims = self._decode(token, key, algorithm, rules)
@@ -112,6 +120,13 @@ class JwtTokenVerifier(TokenVerifier):
             key=key,
             key_id=key_id,
         )
+
+    def _warn_no_key_set(self, algorithm: str) -> None:
+        """Once: the operator, not the caller, has to fix this."""
+        if not self._warned_no_key_set:
+            self._warned_no_key_set = True
+            hint = "set BETTER_AUTH_URL to the frontend's Better Auth base URL"
+            log.warning("%s; %s", NO_KEY_SET.format(alg=algorithm), hint)
 
     @staticmethod
     def _decode(token: str, key: Any, algorithm: str, rules: ClaimRules) -> dict[str, Any]:
@@ -226,7 +241,7 @@ def _principal_from(claims: dict[str, Any]) -> Principal:
     subject = claims.get("sub")
     if not isinstance(subject, str) or not subject or len(subject) > OWNER_ID_MAX_LENGTH:
         raise AuthenticationFailed("token subject must be a string of 1 to 255 characters")
-    if not _is_storable_text(subject):
+    if not is_storable_text(subject):
         raise AuthenticationFailed("token subject is malformed")
     return Principal(
         user_id=subject,
@@ -236,9 +251,9 @@ def _principal_from(claims: dict[str, Any]) -> Principal:
 
 
 def _optional_string(value: object) -> str | None:
-    return value if isinstance(value, str) and _is_storable_text(value) else None
+    return value if isinstance(value, str) and is_storable_text(value) else None
 
 
-def _is_storable_text(value: str) -> bool:
+def is_storable_text(value: str) -> bool:
     """No NUL and no unpaired surrogate: what neither PostgreSQL nor a UTF-8 response can carry."""
     return "\x00" not in value and _LONE_SURROGATE.search(value) is None

@@ -27,6 +27,9 @@ BAD_CONFIGURATIONS: dict[str, tuple[dict[str, str | None], str]] = {
     "secret-31": ({"BETTER_AUTH_SECRET": "s" * 31}, "BETTER_AUTH_SECRET"),
     "database-mysql": ({"DATABASE_URL": "mysql://user:password@localhost/todo"}, "DATABASE_URL"),
     "auth-url-not-http": ({"BETTER_AUTH_URL": "ftp://auth.example"}, "BETTER_AUTH_URL"),
+    "sessions-unknown": ({"BETTER_AUTH_SESSIONS": "redis"}, "BETTER_AUTH_SESSIONS"),
+    "sessions-mysql": ({"BETTER_AUTH_DATABASE_URL": "mysql://u:p@db/a"}, "BETTER_AUTH_DATABASE_URL"),
+    "session-cache-60": ({"BETTER_AUTH_SESSION_CACHE_SECONDS": "60"}, "BETTER_AUTH_SESSION_CACHE_SECONDS"),
     "log-level-unknown": ({"LOG_LEVEL": "loud"}, "LOG_LEVEL"),
 }
 

@@ -243,11 +243,13 @@ def better_auth_server(
     algorithm: str = "EdDSA",
     jwt_expiration: str | None = None,
     startup_timeout: float = 60.0,
+    database_url: str | None = None,
 ) -> Iterator[BetterAuthServer]:
     """Start Better Auth on 127.0.0.1 (`port=None` picks a free one) with a fresh SQLite file.
 
     `jwt_expiration` is the plugin's `jwt.expirationTime`, e.g. "-5m" for tokens that are
-    already expired. The process is stopped, and its files removed, on exit.
+    already expired. `database_url` (PostgreSQL) replaces the SQLite file; Better Auth's own
+    migrations run there. The process is stopped, and its files removed, on exit.
     """
     if algorithm not in PLUGIN_ALGORITHMS:
         raise ValueError(f"algorithm must be one of {PLUGIN_ALGORITHMS}")
@@ -256,7 +258,7 @@ def better_auth_server(
         attempts = 1 if port is not None else 3
         for attempt in range(1, attempts + 1):
             chosen = port if port is not None else free_port()
-            server = _start(chosen, secret, algorithm, jwt_expiration, Path(workdir), attempt)
+            server = _start(chosen, secret, algorithm, jwt_expiration, Path(workdir), attempt, database_url)
             try:
                 _wait_until_ready(server, startup_timeout)
                 break
@@ -278,7 +280,13 @@ class _PortTaken(NodeSetupError):
 
 
 def _start(
-    port: int, secret: str, algorithm: str, jwt_expiration: str | None, workdir: Path, attempt: int
+    port: int,
+    secret: str,
+    algorithm: str,
+    jwt_expiration: str | None,
+    workdir: Path,
+    attempt: int,
+    database_url: str | None,
 ) -> BetterAuthServer:
     base_url = f"http://127.0.0.1:{port}"
     env = _without_auth_settings(os.environ) | {
@@ -290,6 +298,8 @@ def _start(
     }
     if jwt_expiration is not None:
         env["BETTER_AUTH_JWT_EXPIRATION"] = jwt_expiration
+    if database_url is not None:
+        env["BETTER_AUTH_DATABASE_URL"] = database_url
     log_path = workdir / f"server-{attempt}.log"
     with log_path.open("wb") as log:
         # stdin stays open as a lifeline: the server exits when it closes, even if we crash.

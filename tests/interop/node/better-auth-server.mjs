@@ -5,6 +5,8 @@
 //   BETTER_AUTH_URL               base URL; also the tokens' default iss and aud
 //   BETTER_AUTH_SECRET            Better Auth secret (32+ characters)
 //   BETTER_AUTH_DB                SQLite file; created and migrated at start-up
+//   BETTER_AUTH_DATABASE_URL      or a PostgreSQL URL, used through the `pg` package instead;
+//                                 Better Auth's own migrations create its tables there
 //   BETTER_AUTH_JWT_ALG           EdDSA (default, the plugin's own default), ES256, ES512, RS256, PS256
 //   BETTER_AUTH_JWT_EXPIRATION    optional jwt.expirationTime, e.g. "15m" or "-5m" (already expired)
 //
@@ -15,6 +17,7 @@
 import http from "node:http";
 
 import Database from "better-sqlite3";
+import pg from "pg";
 import { betterAuth } from "better-auth";
 import { getMigrations } from "better-auth/db/migration";
 import { toNodeHandler } from "better-auth/node";
@@ -41,7 +44,10 @@ function required(name) {
 const port = Number(required("PORT"));
 const baseURL = required("BETTER_AUTH_URL");
 const secret = required("BETTER_AUTH_SECRET");
-const dbFile = required("BETTER_AUTH_DB");
+const databaseUrl = process.env.BETTER_AUTH_DATABASE_URL;
+const database = databaseUrl
+  ? new pg.Pool({ connectionString: databaseUrl, max: 4 })
+  : new Database(required("BETTER_AUTH_DB"));
 const algorithm = process.env.BETTER_AUTH_JWT_ALG || "EdDSA";
 const expirationTime = process.env.BETTER_AUTH_JWT_EXPIRATION || undefined;
 
@@ -59,7 +65,7 @@ const jwtOptions = {
 const auth = betterAuth({
   baseURL,
   secret,
-  database: new Database(dbFile),
+  database,
   emailAndPassword: { enabled: true },
   plugins: [jwt(jwtOptions)],
   // Tests sign many users up quickly from one address.
