@@ -29,7 +29,7 @@ def _pool_settings(settings: Settings) -> PoolSettings:
     return PoolSettings(
         size=settings.database_pool_size,
         max_overflow=settings.database_max_overflow,
-        timeout_seconds=min(settings.database_timeout_seconds, 4.0),
+        timeout_seconds=settings.database_timeout_seconds,
         prepared_statements=settings.database_prepared_statements,
     )
 

@@ -22,9 +22,11 @@ class UnsupportedDatabaseUrl(ValueError):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class PoolSettings:
+    # The longest a caller waits for a connection (or, on SQLite, for a lock); no default here:
+    # the configuration's DATABASE_TIMEOUT_SECONDS is the one place that picks it.
+    timeout_seconds: float
     size: int = 20
     max_overflow: int = 0
-    timeout_seconds: float = 3.0
     connect_timeout_seconds: int = 3
     prepared_statements: bool = True
 

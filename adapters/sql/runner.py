@@ -34,7 +34,7 @@ class StatementRunner(Protocol):
 
 
 def statement_runner(
-    engine: AsyncEngine, *, timeout_seconds: float = 4.0, max_connections: int = 20
+    engine: AsyncEngine, *, timeout_seconds: float, max_connections: int = 20
 ) -> StatementRunner:
     if engine.dialect.name == "postgresql" and engine.dialect.driver == "psycopg":
         return PsycopgRunner(engine, timeout_seconds=timeout_seconds, max_connections=max_connections)
