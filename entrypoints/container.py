@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from dependency_injector import containers, providers
 
 from adapters.auth.dev_tokens import mint_hs256
 from adapters.auth.jwks import JwksKeySource
 from adapters.auth.jwt_verifier import ClaimRules, JwtTokenVerifier
-from adapters.sql.engine import PoolSettings, create_engine
+from adapters.sql.engine import PoolSettings, UnsupportedDatabaseUrl, create_engine
 from adapters.sql.migrate import upgrade_to_latest
 from adapters.sql.runner import statement_runner
 from adapters.sql.task_repo import SqlTaskRepo
@@ -22,7 +26,7 @@ from application.use_cases import (
     ReplaceTask,
     SetCompletion,
 )
-from entrypoints.settings import DatabaseSettings, Settings
+from entrypoints.settings import ConfigurationError, DatabaseSettings, Settings
 
 
 def _pool_settings(settings: Settings) -> PoolSettings:
@@ -95,7 +99,31 @@ async def close_resources(container: Container) -> None:
 
 
 def migrate_database(settings: DatabaseSettings) -> None:
-    upgrade_to_latest(settings.database_url)
+    with _database_url_checked():
+        upgrade_to_latest(settings.database_url)
+
+
+def check_database(settings: Settings) -> None:
+    """Ask once what /readyz would: raises StorageUnavailable when not ready."""
+    with _database_url_checked():
+        container = build_container(settings)
+        check_readiness = container.check_readiness()
+
+    async def check() -> None:
+        try:
+            await check_readiness()
+        finally:
+            await container.engine().dispose()
+
+    asyncio.run(check())
+
+
+@contextmanager
+def _database_url_checked() -> Iterator[None]:
+    try:
+        yield
+    except UnsupportedDatabaseUrl as error:
+        raise ConfigurationError(f"DATABASE_URL {error}") from None
 
 
 def mint_dev_token(

@@ -1,12 +1,15 @@
 """Runs the Alembic migrations against DATABASE_URL, without needing an alembic.ini."""
 
+from __future__ import annotations
+
 from pathlib import Path
 from typing import Any
 
 from alembic import command
 from alembic.config import Config
 
-from adapters.sql.engine import ensure_sqlite_directory, normalise_url
+from adapters.sql.engine import CONNECT_TIMEOUT_SECONDS, ensure_sqlite_directory, is_sqlite, normalise_url
+from adapters.sql.outages import UNAVAILABLE, storage_unavailable
 from adapters.sql.tables import ONLY_ON
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -15,6 +18,9 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 def alembic_config(raw_url: str) -> Config:
     url = normalise_url(raw_url, asynchronous=False)
     ensure_sqlite_directory(url)
+    if not is_sqlite(url) and "connect_timeout" not in url.query:
+        # libpq waits for a silent host as long as TCP does, minutes; say it is not there sooner.
+        url = url.update_query_dict({"connect_timeout": str(CONNECT_TIMEOUT_SECONDS)})
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     # Percent signs in passwords would otherwise be read as interpolation.
@@ -23,7 +29,12 @@ def alembic_config(raw_url: str) -> Config:
 
 
 def upgrade_to_latest(raw_url: str) -> None:
-    command.upgrade(alembic_config(raw_url), "head")
+    """Raises StorageUnavailable, with the host and the driver's words, when the database is not there."""
+    config = alembic_config(raw_url)
+    try:
+        command.upgrade(config, "head")
+    except UNAVAILABLE as error:
+        raise storage_unavailable(normalise_url(raw_url, asynchronous=False), error) from error
 
 
 def comparison_options(dialect_name: str) -> dict[str, Any]:
