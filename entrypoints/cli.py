@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import signal
 import sys
 from types import FrameType
 
 import uvicorn
 
-from application.errors import StorageUnavailable
+from application.errors import SchemaOutdated, StorageUnavailable
 from domain.task import OWNER_ID_MAX_LENGTH
 from entrypoints.container import check_database, migrate_database, mint_dev_token
+from entrypoints.http.errors import SCHEMA_OUTDATED
 from entrypoints.logs import configure_logging
 from entrypoints.settings import ConfigurationError, load_database_settings, load_settings
+
+log = logging.getLogger("todo_api")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -32,7 +36,10 @@ def main(argv: list[str] | None = None) -> int:
 def _serve(args: argparse.Namespace) -> int:
     settings = load_settings()  # fail here, once, before any worker starts
     configure_logging(settings.log_level, settings.log_format)
-    check_database(settings)
+    try:
+        check_database(settings)
+    except SchemaOutdated:
+        log.warning(SCHEMA_OUTDATED)  # still served: /readyz says the same until it is migrated
     # uvicorn re-raises SIGTERM once its graceful shutdown is done, which would end us with -15.
     signal.signal(signal.SIGTERM, _exit_cleanly)
     uvicorn.run(

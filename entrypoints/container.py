@@ -14,6 +14,7 @@ from adapters.auth.jwt_verifier import ClaimRules, JwtTokenVerifier
 from adapters.sql.engine import PoolSettings, UnsupportedDatabaseUrl, create_engine
 from adapters.sql.migrate import upgrade_to_latest
 from adapters.sql.runner import statement_runner
+from adapters.sql.schema_version import SqlSchemaVersion
 from adapters.sql.task_repo import SqlTaskRepo
 from application.clock import SystemClock
 from application.use_cases import (
@@ -73,6 +74,11 @@ class Container(containers.DeclarativeContainer):
         settings,
     )
     task_repo = providers.Singleton(SqlTaskRepo, statement_runner)
+    schema_version = providers.Singleton(
+        lambda engine, settings: SqlSchemaVersion(engine, timeout_seconds=settings.database_timeout_seconds),
+        engine,
+        settings,
+    )
     key_source = providers.Singleton(_key_source, settings)
     token_verifier = providers.Singleton(_token_verifier, settings, key_source)
 
@@ -83,7 +89,7 @@ class Container(containers.DeclarativeContainer):
     patch_task = providers.Factory(PatchTask, task_repo, clock)
     set_completion = providers.Factory(SetCompletion, task_repo, clock)
     delete_task = providers.Factory(DeleteTask, task_repo)
-    check_readiness = providers.Factory(CheckReadiness, task_repo)
+    check_readiness = providers.Factory(CheckReadiness, task_repo, schema_version)
 
 
 def build_container(settings: Settings) -> Container:
@@ -104,7 +110,7 @@ def migrate_database(settings: DatabaseSettings) -> None:
 
 
 def check_database(settings: Settings) -> None:
-    """Ask once what /readyz would: raises StorageUnavailable when not ready."""
+    """Ask once what /readyz would: raises StorageUnavailable or SchemaOutdated when not ready."""
     with _database_url_checked():
         container = build_container(settings)
         check_readiness = container.check_readiness()

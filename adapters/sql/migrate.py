@@ -7,12 +7,16 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
+from alembic.script import ScriptDirectory
+from sqlalchemy import column, inspect, select, table
+from sqlalchemy.engine import Connection
 
 from adapters.sql.engine import CONNECT_TIMEOUT_SECONDS, ensure_sqlite_directory, is_sqlite, normalise_url
 from adapters.sql.outages import UNAVAILABLE, storage_unavailable
 from adapters.sql.tables import ONLY_ON
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+VERSION_TABLE = "alembic_version"  # Alembic's default, which env.py keeps
 
 
 def alembic_config(raw_url: str) -> Config:
@@ -35,6 +39,20 @@ def upgrade_to_latest(raw_url: str) -> None:
         command.upgrade(config, "head")
     except UNAVAILABLE as error:
         raise storage_unavailable(normalise_url(raw_url, asynchronous=False), error) from error
+
+
+def latest_revisions() -> frozenset[str]:
+    """The newest migration (or migrations, on a branch) this code ships."""
+    return frozenset(ScriptDirectory(str(MIGRATIONS)).get_heads())
+
+
+def applied_revisions(connection: Connection) -> frozenset[str]:
+    """What the database's alembic_version says; empty when it was never migrated."""
+    # Read directly: MigrationContext would log two INFO lines on every readiness probe.
+    if not inspect(connection).has_table(VERSION_TABLE):
+        return frozenset()
+    versions = table(VERSION_TABLE, column("version_num"))
+    return frozenset(connection.execute(select(versions.c.version_num)).scalars())
 
 
 def comparison_options(dialect_name: str) -> dict[str, Any]:

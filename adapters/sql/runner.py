@@ -43,7 +43,7 @@ def statement_runner(
 
 class _Runner:
     """A time limit on the whole call, a first-come-first-served turn at the pool, and outages
-    reported as StorageUnavailable.
+    reported as StorageUnavailable (a database without the migrations as SchemaOutdated).
 
     asyncio.Queue (behind the pool) lets a newcomer take a connection from a woken waiter,
     which can starve a request for seconds under load; a Semaphore serves in arrival order.
