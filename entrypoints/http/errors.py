@@ -108,7 +108,7 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(SchemaOutdated)
     async def _outdated(_: Request, error: SchemaOutdated) -> ProblemResponse:
         log.warning("%s%s", SCHEMA_OUTDATED, f" ({error})" if str(error) else "")
-        return problem(503, SCHEMA_OUTDATED, headers={"Retry-After": RETRY_AFTER_SECONDS})
+        return schema_outdated()
 
     @app.exception_handler(HTTPException)
     async def _http(request: Request, error: HTTPException) -> ProblemResponse:
@@ -153,3 +153,7 @@ def service_unavailable() -> ProblemResponse:
         "The database is not answering; please retry shortly.",
         headers={"Retry-After": RETRY_AFTER_SECONDS},
     )
+
+
+def schema_outdated() -> ProblemResponse:
+    return problem(503, SCHEMA_OUTDATED, headers={"Retry-After": RETRY_AFTER_SECONDS})

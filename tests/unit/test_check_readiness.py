@@ -4,17 +4,15 @@ from __future__ import annotations
 
 import pytest
 
+from adapters.memory.schema_version import InMemorySchemaVersion
 from adapters.memory.task_repo import InMemoryTaskRepo
 from application.errors import SchemaOutdated, StorageUnavailable
 from application.use_cases import CheckReadiness
 
 
-class FixedSchema:
-    def __init__(self, *, current: bool) -> None:
-        self.current = current
-
+class BehindSchema:
     async def is_current(self) -> bool:
-        return self.current
+        return False
 
 
 class UnreachableRepo(InMemoryTaskRepo):
@@ -23,14 +21,14 @@ class UnreachableRepo(InMemoryTaskRepo):
 
 
 async def test_a_store_with_every_migration_is_ready() -> None:
-    await CheckReadiness(InMemoryTaskRepo(), FixedSchema(current=True))()
+    await CheckReadiness(InMemoryTaskRepo(), InMemorySchemaVersion())()
 
 
 async def test_a_store_behind_the_migrations_is_not_ready() -> None:
     with pytest.raises(SchemaOutdated):
-        await CheckReadiness(InMemoryTaskRepo(), FixedSchema(current=False))()
+        await CheckReadiness(InMemoryTaskRepo(), BehindSchema())()
 
 
 async def test_a_store_that_does_not_answer_says_so_before_any_schema_question() -> None:
     with pytest.raises(StorageUnavailable, match="connection refused"):
-        await CheckReadiness(UnreachableRepo(), FixedSchema(current=False))()
+        await CheckReadiness(UnreachableRepo(), BehindSchema())()
