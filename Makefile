@@ -3,7 +3,6 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-PORT ?= 8000
 NODE_DIR := tests/interop/node
 
 .PHONY: install run test lint unit system-packages node-packages bench bench-scale bench-layers soak clean
@@ -24,8 +23,8 @@ run: install .env
 	@$(BIN)/todo-api migrate
 	@echo "Token for user 'demo' (valid 24 h):"
 	@$(BIN)/todo-api token demo --ttl 86400 --email demo@example.com --name Demo
-	@echo "Serving on http://127.0.0.1:$(PORT)  (docs: http://127.0.0.1:$(PORT)/docs)"
-	@PORT=$(PORT) LOG_FORMAT=$${LOG_FORMAT:-text} $(BIN)/todo-api serve
+	@echo "Serving where PORT and HOST say (environment, then .env; default 127.0.0.1:8000); docs at /docs"
+	@LOG_FORMAT=$${LOG_FORMAT:-text} $(BIN)/todo-api serve
 
 # PostgreSQL and Chromium for the tests (apt, when missing; CI runs as root), and PgBouncer 1.24
 # built from Debian's source: bookworm's 1.18 cannot keep prepared statements in transaction mode.

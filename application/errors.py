@@ -15,4 +15,8 @@ class AuthenticationFailed(ApplicationError):
 
 
 class StorageUnavailable(ApplicationError):
-    """The task store cannot be reached or did not answer in time."""
+    """The task store cannot be reached or did not answer in time; the message says where and why."""
+
+
+class SchemaOutdated(ApplicationError):
+    """The task store answers, but lacks migrations this code needs."""

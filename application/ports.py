@@ -38,6 +38,12 @@ class TaskRepo(Protocol):
         ...
 
 
+class SchemaVersion(Protocol):
+    async def is_current(self) -> bool:
+        """Whether the store has every migration this code ships; StorageUnavailable if it does not answer."""
+        ...
+
+
 class TokenVerifier(Protocol):
     async def verify(self, token: str) -> Principal:
         """Return the caller proven by the token; raise AuthenticationFailed otherwise."""

@@ -61,7 +61,7 @@ async def _captured_list_statement(engine: AsyncEngine, owner_id: str, query: Ta
 
 
 async def explain_list(database_url: str, owner_id: str, query: TaskQuery) -> Explained:
-    engine = create_engine(database_url, PoolSettings(size=1, max_overflow=0))
+    engine = create_engine(database_url, PoolSettings(size=1, max_overflow=0, timeout_seconds=30.0))
     try:
         statement, parameters = await _captured_list_statement(engine, owner_id, query)
         async with engine.connect() as connection:

@@ -74,6 +74,7 @@ from bench.report import machine_info
 from bench.stack import database, run_benchmark
 from domain.task import Task, TaskQuery
 from entrypoints.http.schemas import task_json
+from entrypoints.settings import DATABASE_TIMEOUT_SECONDS
 
 USER_ID = "bench-user"
 TASK_COUNT = 20
@@ -310,10 +311,14 @@ def db_cases(stores: Stores, task_id: int) -> list[Case]:
 
         return get, list_
 
-    shipped_runner = statement_runner(stores.shipped_engine, max_connections=POOL_SIZE)
+    shipped_runner = statement_runner(
+        stores.shipped_engine, timeout_seconds=DATABASE_TIMEOUT_SECONDS, max_connections=POOL_SIZE
+    )
     if not isinstance(shipped_runner, PsycopgRunner):
         raise RuntimeError(f"statement_runner picked {type(shipped_runner).__name__} on PostgreSQL")
-    engine_runner = EngineRunner(stores.engine_runner_engine, timeout_seconds=4.0, max_connections=POOL_SIZE)
+    engine_runner = EngineRunner(
+        stores.engine_runner_engine, timeout_seconds=DATABASE_TIMEOUT_SECONDS, max_connections=POOL_SIZE
+    )
     variants: list[tuple[str, Op, Op]] = [
         ("SQLAlchemy ORM, AsyncSession", orm_get, orm_list),
         (
@@ -670,7 +675,7 @@ def benchmark(iterations: int, warmup: int) -> dict[str, Any]:
         sync_pool = ConnectionPool(db.url, **pool_options)
         sync_pool.open(wait=True)
         sync_engine = create_engine(sa_url, **engine_options())
-        shipped_pool = sql_engine.PoolSettings(size=POOL_SIZE)
+        shipped_pool = sql_engine.PoolSettings(size=POOL_SIZE, timeout_seconds=DATABASE_TIMEOUT_SECONDS)
         holder: dict[str, list[dict[str, Any]]] = {}
 
         async def main() -> None:

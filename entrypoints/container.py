@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from dependency_injector import containers, providers
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -10,9 +14,10 @@ from adapters.auth.jwks import JwksKeySource
 from adapters.auth.jwt_verifier import ClaimRules, JwtTokenVerifier
 from adapters.auth.routing import TokenRouter
 from adapters.auth.sessions import SessionTokenVerifier
-from adapters.sql.engine import PoolSettings, create_engine
+from adapters.sql.engine import PoolSettings, UnsupportedDatabaseUrl, create_engine, normalise_url
 from adapters.sql.migrate import upgrade_to_latest
 from adapters.sql.runner import statement_runner
+from adapters.sql.schema_version import SqlSchemaVersion
 from adapters.sql.task_repo import SqlTaskRepo
 from application.clock import SystemClock
 from application.ports import TokenVerifier
@@ -26,14 +31,14 @@ from application.use_cases import (
     ReplaceTask,
     SetCompletion,
 )
-from entrypoints.settings import DatabaseSettings, Settings
+from entrypoints.settings import ConfigurationError, DatabaseSettings, Settings
 
 
 def _pool_settings(settings: Settings) -> PoolSettings:
     return PoolSettings(
         size=settings.database_pool_size,
         max_overflow=settings.database_max_overflow,
-        timeout_seconds=min(settings.database_timeout_seconds, 4.0),
+        timeout_seconds=settings.database_timeout_seconds,
         prepared_statements=settings.database_prepared_statements,
     )
 
@@ -65,10 +70,12 @@ def _session_engine(settings: Settings) -> AsyncEngine | None:
         return None
     pool = PoolSettings(
         size=SESSION_LOOKUP_CONNECTIONS,
-        timeout_seconds=min(settings.database_timeout_seconds, 4.0),
+        timeout_seconds=settings.database_timeout_seconds,
         prepared_statements=settings.database_prepared_statements,
     )
-    return create_engine(settings.sessions_database_url, pool)
+    variable = "BETTER_AUTH_DATABASE_URL" if settings.better_auth_database_url else "DATABASE_URL"
+    with _database_url_checked(variable):
+        return create_engine(settings.sessions_database_url, pool)
 
 
 def _routed_verifier(
@@ -102,6 +109,11 @@ class Container(containers.DeclarativeContainer):
         settings,
     )
     task_repo = providers.Singleton(SqlTaskRepo, statement_runner)
+    schema_version = providers.Singleton(
+        lambda engine, settings: SqlSchemaVersion(engine, timeout_seconds=settings.database_timeout_seconds),
+        engine,
+        settings,
+    )
     key_source = providers.Singleton(_key_source, settings)
     jwt_verifier = providers.Singleton(_token_verifier, settings, key_source)
     session_engine = providers.Singleton(_session_engine, settings)
@@ -114,7 +126,7 @@ class Container(containers.DeclarativeContainer):
     patch_task = providers.Factory(PatchTask, task_repo, clock)
     set_completion = providers.Factory(SetCompletion, task_repo, clock)
     delete_task = providers.Factory(DeleteTask, task_repo)
-    check_readiness = providers.Factory(CheckReadiness, task_repo)
+    check_readiness = providers.Factory(CheckReadiness, task_repo, schema_version)
 
 
 def build_container(settings: Settings) -> Container:
@@ -133,7 +145,35 @@ async def close_resources(container: Container) -> None:
 
 
 def migrate_database(settings: DatabaseSettings) -> None:
-    upgrade_to_latest(settings.database_url)
+    with _database_url_checked():
+        upgrade_to_latest(settings.database_url)
+
+
+def check_database(settings: Settings) -> None:
+    """Ask once what /readyz would: raises StorageUnavailable or SchemaOutdated when not ready."""
+    with _database_url_checked():
+        container = build_container(settings)
+        check_readiness = container.check_readiness()
+    if settings.better_auth_database_url:  # refused even while sessions are off
+        with _database_url_checked("BETTER_AUTH_DATABASE_URL"):
+            normalise_url(settings.better_auth_database_url, asynchronous=True)
+    container.session_engine()
+
+    async def check() -> None:
+        try:
+            await check_readiness()
+        finally:
+            await close_resources(container)
+
+    asyncio.run(check())
+
+
+@contextmanager
+def _database_url_checked(variable: str = "DATABASE_URL") -> Iterator[None]:
+    try:
+        yield
+    except UnsupportedDatabaseUrl as error:
+        raise ConfigurationError(f"{variable} {error}") from None
 
 
 def mint_dev_token(

@@ -17,6 +17,7 @@ from application.errors import AuthenticationFailed
 from application.ports import TokenVerifier
 from domain.identity import Principal
 from domain.task import OWNER_ID_MAX_LENGTH
+from domain.text import is_storable
 
 HMAC_ALGORITHM = "HS256"
 ASYMMETRIC_ALGORITHMS = frozenset({"EdDSA", "ES256", "ES512", "RS256", "PS256"})
@@ -24,7 +25,6 @@ MAX_TOKEN_LENGTH = 8192
 MAX_LEEWAY_SECONDS = 60
 NUMERIC_DATE_CLAIMS = ("exp", "nbf", "iat")
 _COMPACT_JWS = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+")
-_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 NO_KEY_SET = "BETTER_AUTH_URL is not set on the server, so it has no key set to verify {alg} tokens"
 
 log = logging.getLogger(__name__)
@@ -240,8 +240,8 @@ def _check_numeric_dates(claims: dict[str, Any]) -> None:
 def _principal_from(claims: dict[str, Any]) -> Principal:
     subject = claims.get("sub")
     if not isinstance(subject, str) or not subject or len(subject) > OWNER_ID_MAX_LENGTH:
-        raise AuthenticationFailed("token subject must be a string of 1 to 255 characters")
-    if not is_storable_text(subject):
+        raise AuthenticationFailed(f"token subject must be a string of 1 to {OWNER_ID_MAX_LENGTH} characters")
+    if not is_storable(subject):
         raise AuthenticationFailed("token subject is malformed")
     return Principal(
         user_id=subject,
@@ -251,9 +251,4 @@ def _principal_from(claims: dict[str, Any]) -> Principal:
 
 
 def _optional_string(value: object) -> str | None:
-    return value if isinstance(value, str) and is_storable_text(value) else None
-
-
-def is_storable_text(value: str) -> bool:
-    """No NUL and no unpaired surrogate: what neither PostgreSQL nor a UTF-8 response can carry."""
-    return "\x00" not in value and _LONE_SURROGATE.search(value) is None
+    return value if isinstance(value, str) and is_storable(value) else None

@@ -21,12 +21,12 @@ from sqlalchemy.engine import Row, RowMapping
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.types import NullType
 
-from adapters.auth.jwt_verifier import is_storable_text
 from adapters.sql.runner import EngineRunner
-from application.errors import AuthenticationFailed, StorageUnavailable
+from application.errors import AuthenticationFailed, SchemaOutdated, StorageUnavailable
 from application.ports import TokenVerifier
 from domain.identity import Principal
 from domain.task import OWNER_ID_MAX_LENGTH
+from domain.text import is_storable
 
 MAX_CACHE_SECONDS = 30.0
 SESSION_TOKEN_MAX_LENGTH = 255
@@ -148,6 +148,8 @@ class SessionTokenVerifier(TokenVerifier):
     async def _look_up(self, key: bytes, token: str) -> Principal | None:
         try:
             rows = await self._run(_LOOKUP, {"token": token})
+        except SchemaOutdated as error:  # what the runner makes of a missing table
+            raise StorageUnavailable(_NO_TABLES.format(type(error.__cause__).__name__)) from error
         except StorageUnavailable as error:
             if _is_missing_schema(error.__cause__):  # SQLite says so with an OperationalError
                 raise StorageUnavailable(_NO_TABLES.format(type(error.__cause__).__name__)) from error
@@ -188,7 +190,7 @@ def _active_session(row: RowMapping | None, now: float) -> tuple[Principal, floa
         user_id = str(user_id)  # Better Auth's numeric-id option
     if not isinstance(user_id, str) or not 0 < len(user_id) <= OWNER_ID_MAX_LENGTH:
         return None
-    if not is_storable_text(user_id):
+    if not is_storable(user_id):
         return None
     email, name = _optional_text(row["email"]), _optional_text(row["name"])
     return Principal(user_id=user_id, email=email, name=name), expires_at
@@ -209,4 +211,4 @@ def _epoch_seconds(value: object) -> float | None:
 
 
 def _optional_text(value: object) -> str | None:
-    return value if isinstance(value, str) and is_storable_text(value) else None
+    return value if isinstance(value, str) and is_storable(value) else None

@@ -6,41 +6,76 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from psycopg import ProgrammingError
+from psycopg.conninfo import conninfo_to_dict
 from sqlalchemy import event
 from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from adapters.sql.tables import SQLITE_CASEFOLD
+from application.errors import StorageUnavailable
 
-DEFAULT_SQLITE_URL = "sqlite:///./data/todo.db"
-_POSTGRES_SCHEMES = {"postgres", "postgresql", "postgresql+psycopg", "postgresql+psycopg_async"}
+# What DATABASE_URL may start with: the server picks its own drivers (psycopg 3, sqlite3).
+POSTGRES_SCHEMES = ("postgresql", "postgres", "postgresql+psycopg")
+SQLITE_SCHEME = "sqlite"
+SUPPORTED_FORMS = "postgresql://, postgres://, postgresql+psycopg:// or sqlite:///"
+# libpq's limit per connection attempt: below the call's own, so the log gets the driver's reason.
+CONNECT_TIMEOUT_SECONDS = 3
 
 
 class UnsupportedDatabaseUrl(ValueError):
-    pass
+    """What is wrong with DATABASE_URL, in words that never repeat the password."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class PoolSettings:
+    # The longest a caller waits for a connection (or, on SQLite, for a lock); no default here:
+    # the configuration's DATABASE_TIMEOUT_SECONDS is the one place that picks it.
+    timeout_seconds: float
     size: int = 20
     max_overflow: int = 0
-    timeout_seconds: float = 3.0
-    connect_timeout_seconds: int = 3
+    connect_timeout_seconds: int = CONNECT_TIMEOUT_SECONDS
     prepared_statements: bool = True
 
 
 def normalise_url(raw: str, *, asynchronous: bool) -> URL:
     """Accept what Neon, Heroku-style hosts and SQLAlchemy users hand out; pick our drivers."""
-    scheme = raw.split("://", 1)[0].lower() if "://" in raw else ""
-    if scheme in _POSTGRES_SCHEMES:
-        url = make_url("postgresql://" + raw.split("://", 1)[1])
-        return url.set(drivername="postgresql+psycopg")
-    if scheme in {"sqlite", "sqlite+aiosqlite", "sqlite+pysqlite"}:
-        url = make_url("sqlite://" + raw.split("://", 1)[1])
+    scheme, separator, rest = raw.partition("://")
+    scheme = scheme.lower()
+    if not separator or (scheme not in POSTGRES_SCHEMES and scheme != SQLITE_SCHEME):
+        raise UnsupportedDatabaseUrl(_scheme_problem(scheme if separator else ""))
+    try:
+        url = make_url(f"{'postgresql' if scheme in POSTGRES_SCHEMES else scheme}://{rest}")
+    except (ArgumentError, ValueError):
+        raise UnsupportedDatabaseUrl(f"is not a URL of the form {SUPPORTED_FORMS}") from None
+    if is_sqlite(url):
+        if not url.database:
+            raise UnsupportedDatabaseUrl("needs a file path after sqlite:///, like sqlite:///./data/todo.db")
+        if url.query:
+            raise UnsupportedDatabaseUrl(f"sqlite:/// takes no options, but has ?{'&'.join(url.query)}")
         return url.set(drivername="sqlite+aiosqlite" if asynchronous else "sqlite+pysqlite")
-    raise UnsupportedDatabaseUrl(
-        "DATABASE_URL must start with postgresql://, postgres://, postgresql+psycopg:// or sqlite:///"
-    )
+    _check_postgres_url(url)
+    return url.set(drivername="postgresql+psycopg")
+
+
+def _scheme_problem(scheme: str) -> str:
+    base, _, driver = scheme.partition("+")
+    if driver and (base in POSTGRES_SCHEMES or base == SQLITE_SCHEME):
+        return f"names the {driver} driver; write {base}:// without it (the server picks its own driver)"
+    return f"must start with {SUPPORTED_FORMS}"
+
+
+def _check_postgres_url(url: URL) -> None:
+    """An unencoded @ and options libpq does not know, named before anything connects."""
+    if url.host and "@" in url.host:
+        raise UnsupportedDatabaseUrl("has an '@' in the user name or password: write it as %40")
+    try:
+        # libpq's own parser: it knows every connection option (sslmode=, options=, ...).
+        conninfo_to_dict(url.render_as_string(hide_password=False))
+    except ProgrammingError as error:
+        # Its words name the option; the user name and password were re-encoded above, so parse.
+        raise UnsupportedDatabaseUrl(f"is refused by libpq: {' '.join(str(error).split())}") from None
 
 
 def is_sqlite(url: URL) -> bool:
@@ -49,7 +84,10 @@ def is_sqlite(url: URL) -> bool:
 
 def ensure_sqlite_directory(url: URL) -> None:
     if is_sqlite(url) and url.database and url.database != ":memory:":
-        Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+        try:
+            Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise StorageUnavailable(f"{url.database}: {error.strerror}") from error
 
 
 def create_engine(raw_url: str, pool: PoolSettings) -> AsyncEngine:

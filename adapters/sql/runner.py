@@ -22,7 +22,7 @@ from sqlalchemy.pool import PoolProxiedConnection
 from sqlalchemy.sql.expression import Executable
 from sqlalchemy.util import greenlet_spawn
 
-from application.errors import StorageUnavailable
+from adapters.sql.outages import UNAVAILABLE, translated
 
 Rows = Sequence[Sequence[Any]]
 
@@ -34,26 +34,16 @@ class StatementRunner(Protocol):
 
 
 def statement_runner(
-    engine: AsyncEngine, *, timeout_seconds: float = 4.0, max_connections: int = 20
+    engine: AsyncEngine, *, timeout_seconds: float, max_connections: int = 20
 ) -> StatementRunner:
     if engine.dialect.name == "postgresql" and engine.dialect.driver == "psycopg":
         return PsycopgRunner(engine, timeout_seconds=timeout_seconds, max_connections=max_connections)
     return EngineRunner(engine, timeout_seconds=timeout_seconds, max_connections=max_connections)
 
 
-# What "the database is not there" looks like, from the pool, SQLAlchemy or psycopg.
-_UNAVAILABLE = (
-    TimeoutError,
-    exc.OperationalError,
-    exc.InterfaceError,
-    exc.TimeoutError,
-    psycopg.OperationalError,
-)
-
-
 class _Runner:
     """A time limit on the whole call, a first-come-first-served turn at the pool, and outages
-    reported as StorageUnavailable.
+    reported as StorageUnavailable (a database without the migrations as SchemaOutdated).
 
     asyncio.Queue (behind the pool) lets a newcomer take a connection from a woken waiter,
     which can starve a request for seconds under load; a Semaphore serves in arrival order.
@@ -68,12 +58,11 @@ class _Runner:
         try:
             async with asyncio.timeout(self._timeout), self._turns:
                 return await self._execute(statement, parameters)
-        except _UNAVAILABLE as error:
-            raise StorageUnavailable(type(error).__name__) from error
-        except exc.DBAPIError as error:
-            if error.connection_invalidated:
-                raise StorageUnavailable("connection lost") from error
-            raise
+        except (*UNAVAILABLE, exc.DBAPIError, psycopg.Error) as error:
+            meaning = translated(self.engine.url, error, self._timeout)
+            if meaning is None:
+                raise
+            raise meaning from error
 
     async def _execute(self, statement: Executable, parameters: Mapping[str, Any]) -> Rows:
         raise NotImplementedError

@@ -12,7 +12,7 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
 from starlette.routing import Match
 
-from application.errors import AuthenticationFailed, StorageUnavailable
+from application.errors import AuthenticationFailed, SchemaOutdated, StorageUnavailable
 from domain.errors import InvalidTask, TaskNotFound, VersionMismatch
 from entrypoints.http.responses import ProblemResponse
 
@@ -23,6 +23,7 @@ _METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
 
 
 BODY_TOO_LARGE = "The request body is larger than 64 KiB."
+SCHEMA_OUTDATED = "The database schema is behind this version of the API: run `todo-api migrate`."
 
 
 class BodyTooLarge(HTTPException):
@@ -104,6 +105,11 @@ def install_error_handlers(app: FastAPI) -> None:
         log.warning("database unavailable: %s", error)
         return service_unavailable()
 
+    @app.exception_handler(SchemaOutdated)
+    async def _outdated(_: Request, error: SchemaOutdated) -> ProblemResponse:
+        log.warning("%s%s", SCHEMA_OUTDATED, f" ({error})" if str(error) else "")
+        return schema_outdated()
+
     @app.exception_handler(HTTPException)
     async def _http(request: Request, error: HTTPException) -> ProblemResponse:
         if error.status_code == 400:
@@ -147,3 +153,7 @@ def service_unavailable() -> ProblemResponse:
         "The database is not answering; please retry shortly.",
         headers={"Retry-After": RETRY_AFTER_SECONDS},
     )
+
+
+def schema_outdated() -> ProblemResponse:
+    return problem(503, SCHEMA_OUTDATED, headers={"Retry-After": RETRY_AFTER_SECONDS})

@@ -7,11 +7,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from subprocess import PIPE
 
+import httpx
 import jwt
 import pytest
 
 from tests.api.helpers import api_client, bearer, one_backend
-from tests.support.api_server import TODO_API, ApiServer, server_env
+from tests.support.api_server import TODO_API, ApiServer, server_env, stop_server, wait_healthy
+from tests.support.net import free_port
 
 REFUSAL_TIMEOUT_SECONDS = 60
 
@@ -101,3 +103,83 @@ def test_the_cli_token_works_against_the_server(server: ApiServer, tmp_path: Pat
     minted = jwt.decode(token, options={"verify_signature": False})
     assert minted["exp"] - minted["iat"] == 60
     assert jwt.get_unverified_header(token)["alg"] == "HS256"
+
+
+# A password that must never be shown, whatever goes wrong with the URL around it.
+PASSWORD = "never-shown-Jq7Zx"
+# Each DATABASE_URL (with {port}: a port where nothing listens) and what its one line must name.
+BAD_DATABASES: dict[str, tuple[str, str]] = {
+    "unreachable": ("postgresql://todo:{password}@127.0.0.1:{port}/todo", "127.0.0.1:{port}"),
+    "bad-sslmode": ("postgresql://todo:{password}@127.0.0.1:{port}/todo?sslmode=requir", "sslmode"),
+    "unknown-option": ("postgresql://todo:{password}@127.0.0.1:{port}/todo?colour=blue", "colour"),
+    "unencoded-at": ("postgresql://todo:{password}@x@127.0.0.1:{port}/todo", "%40"),
+    "asyncpg-driver": ("postgresql+asyncpg://todo:{password}@127.0.0.1:{port}/todo", "asyncpg"),
+    "psycopg2-driver": ("postgresql+psycopg2://todo:{password}@127.0.0.1:{port}/todo", "psycopg2"),
+}
+COMMANDS = {"migrate": ["migrate"], "serve": ["serve", "--port", "1"]}
+
+
+@pytest.fixture(scope="module")
+def silent_port() -> int:
+    """A port on 127.0.0.1 where nothing listens."""
+    return free_port()
+
+
+@pytest.fixture(scope="module")
+def database_refusals(
+    silent_port: int, tmp_path_factory: pytest.TempPathFactory
+) -> dict[tuple[str, str], Refusal]:
+    """Both commands on every bad database at once, as `refusals` does."""
+    cwd = tmp_path_factory.mktemp("database-refusals")
+    started = {}
+    for name, (template, _) in BAD_DATABASES.items():
+        env = server_env(template.format(password=PASSWORD, port=silent_port))
+        for command, args in COMMANDS.items():
+            process = subprocess.Popen(
+                [TODO_API, *args], env=env, cwd=cwd, stdout=PIPE, stderr=PIPE, text=True
+            )
+            started[(name, command)] = (env, process)
+    try:
+        results = {}
+        for key, (env, process) in started.items():
+            stdout, stderr = process.communicate(timeout=REFUSAL_TIMEOUT_SECONDS)
+            results[key] = Refusal(env, process.returncode, stdout, stderr)
+        return results
+    finally:
+        for _, process in started.values():
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+@pytest.mark.parametrize("name", BAD_DATABASES)
+def test_a_bad_database_is_one_line_naming_the_problem(
+    database_refusals: dict[tuple[str, str], Refusal], silent_port: int, name: str, command: str
+) -> None:
+    result = database_refusals[(name, command)]
+    assert result.returncode != 0
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].strip(), result.stderr
+    assert BAD_DATABASES[name][1].format(port=silent_port) in lines[0]
+    assert "Traceback" not in result.stderr + result.stdout
+    assert PASSWORD not in result.stderr + result.stdout
+
+
+def test_serve_reads_port_and_host_from_the_dot_env_file(sqlite_url: str, tmp_path: Path) -> None:
+    port = free_port()
+    env = {key: value for key, value in server_env(sqlite_url).items() if key not in {"PORT", "HOST"}}
+    # 127.0.0.2 is loopback too on Linux, and not the default host: only .env can have chosen it.
+    (tmp_path / ".env").write_text(f"PORT={port}\nHOST=127.0.0.2\n")
+    log_path = tmp_path / "server.log"
+    with log_path.open("wb") as log_file:
+        process = subprocess.Popen(
+            [TODO_API, "serve"], env=env, cwd=tmp_path, stdout=log_file, stderr=log_file
+        )
+    server = ApiServer(base_url=f"http://127.0.0.2:{port}", process=process, env=env, log_path=log_path)
+    try:
+        wait_healthy(server)
+        with pytest.raises(httpx.ConnectError):
+            httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2)
+    finally:
+        stop_server(server)

@@ -19,6 +19,7 @@ from adapters.sql.runner import statement_runner
 from adapters.sql.task_repo import SqlTaskRepo
 from domain.errors import TaskNotFound
 from domain.task import NewTask, StatusFilter, TaskChanges, TaskQuery, Toggle
+from entrypoints.settings import DATABASE_TIMEOUT_SECONDS
 from tests.support.postgres import PostgresServer
 
 NOW = datetime(2026, 11, 27, 12, 0, 0, 123000, tzinfo=UTC)
@@ -60,9 +61,10 @@ def rows_counted(url: str) -> dict[str, tuple[int, int]]:
 @pytest.fixture
 async def repo_on(empty_database: str) -> AsyncIterator[tuple[str, SqlTaskRepo]]:
     command.upgrade(alembic_config(empty_database), "head")
-    engine = create_engine(empty_database, PoolSettings(size=8))
+    engine = create_engine(empty_database, PoolSettings(size=8, timeout_seconds=DATABASE_TIMEOUT_SECONDS))
     try:
-        yield empty_database, SqlTaskRepo(statement_runner(engine, max_connections=8))
+        runner = statement_runner(engine, timeout_seconds=DATABASE_TIMEOUT_SECONDS, max_connections=8)
+        yield empty_database, SqlTaskRepo(runner)
     finally:
         await engine.dispose()
 
@@ -83,9 +85,11 @@ async def test_tasks_stored_before_the_counts_existed_are_counted(empty_database
 
     command.upgrade(config, "head")
 
-    async_engine = create_engine(empty_database, PoolSettings(size=2))
+    async_engine = create_engine(
+        empty_database, PoolSettings(size=2, timeout_seconds=DATABASE_TIMEOUT_SECONDS)
+    )
     try:
-        repo = SqlTaskRepo(statement_runner(async_engine))
+        repo = SqlTaskRepo(statement_runner(async_engine, timeout_seconds=DATABASE_TIMEOUT_SECONDS))
         assert await totals(repo, "old-a") == (7, 4, 3)
         assert await totals(repo, "old-b") == (1, 1, 0)
         assert await totals(repo, "never-seen") == (0, 0, 0)

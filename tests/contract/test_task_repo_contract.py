@@ -25,6 +25,7 @@ from domain.task import (
     TaskQuery,
     Toggle,
 )
+from entrypoints.settings import DATABASE_TIMEOUT_SECONDS
 
 T0 = datetime(2026, 11, 26, 10, 0, 0, 123000, tzinfo=UTC)
 T1 = T0 + timedelta(seconds=1)
@@ -37,9 +38,12 @@ async def repo(request: pytest.FixtureRequest) -> AsyncIterator[TaskRepo]:
     if request.param == "memory":
         yield InMemoryTaskRepo()
         return
-    engine = create_engine(request.getfixturevalue(f"{request.param}_url"), PoolSettings())
+    engine = create_engine(
+        request.getfixturevalue(f"{request.param}_url"),
+        PoolSettings(timeout_seconds=DATABASE_TIMEOUT_SECONDS),
+    )
     try:
-        yield SqlTaskRepo(statement_runner(engine))
+        yield SqlTaskRepo(statement_runner(engine, timeout_seconds=DATABASE_TIMEOUT_SECONDS))
     finally:
         await engine.dispose()
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -11,6 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -41,6 +43,10 @@ class ApiServer:
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
+
+    def log_records(self) -> list[dict[str, Any]]:
+        """Each JSON log line (LOG_FORMAT is json unless a test says otherwise)."""
+        return [json.loads(line) for line in self.log().splitlines() if line.startswith("{")]
 
 
 def server_env(database_url: str, **overrides: str) -> dict[str, str]:
@@ -96,7 +102,7 @@ def start_server(
     server = ApiServer(
         base_url=f"http://127.0.0.1:{port}", process=process, env=env, log_path=log_path, port=port
     )
-    _wait_healthy(server)
+    wait_healthy(server)
     return server
 
 
@@ -111,7 +117,7 @@ def stop_server(server: ApiServer, sig: int = signal.SIGTERM) -> int:
     return server.process.returncode
 
 
-def _wait_healthy(server: ApiServer, timeout: float = 30) -> None:
+def wait_healthy(server: ApiServer, timeout: float = 30) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if server.process.poll() is not None:

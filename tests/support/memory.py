@@ -11,6 +11,7 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource
 from starlette.types import ASGIApp
 
 from adapters.auth.dev_tokens import mint_hs256
+from adapters.memory.schema_version import InMemorySchemaVersion
 from adapters.memory.task_repo import InMemoryTaskRepo
 from entrypoints.container import Container, build_container
 from entrypoints.settings import Settings
@@ -55,9 +56,10 @@ def memory_settings(database_url: str = UNOPENED_DATABASE_URL) -> Settings:
 
 
 def build_memory_container(clock: FixedClock | None = None, settings: Settings | None = None) -> Container:
-    """The production container with two providers overridden: in-memory tasks, a fixed clock."""
+    """The production container with its stores in memory and a fixed clock."""
     container = build_container(settings or memory_settings())
     container.task_repo.override(providers.Singleton(InMemoryTaskRepo))
+    container.schema_version.override(providers.Singleton(InMemorySchemaVersion))
     container.clock.override(providers.Object(clock or FixedClock()))
     return container
 

@@ -1,6 +1,7 @@
 from alembic import context
 from sqlalchemy import create_engine, pool
 
+from adapters.sql.migrate import comparison_options
 from adapters.sql.tables import metadata
 
 config = context.config
@@ -11,7 +12,11 @@ def run_migrations() -> None:
     assert url is not None
     engine = create_engine(url, poolclass=pool.NullPool)
     with engine.connect() as connection:
-        context.configure(connection=connection, target_metadata=metadata)
+        context.configure(
+            connection=connection,
+            target_metadata=metadata,
+            **comparison_options(connection.dialect.name),
+        )
         with context.begin_transaction():
             context.run_migrations()
     engine.dispose()
