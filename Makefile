@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 NODE_DIR := tests/interop/node
 
-.PHONY: install run test lint unit system-packages node-packages bench bench-scale bench-layers soak clean
+.PHONY: install run test lint unit system-packages node-packages bench bench-scale soak clean
 
 install: $(VENV)/.installed
 
@@ -54,20 +54,15 @@ test: install system-packages node-packages lint
 
 bench: install
 	@bash scripts/system-packages.sh postgres wrk
-	$(BIN)/python -m bench.run
+	$(BIN)/python -m tests.perf.run
 
 bench-scale: install
 	@bash scripts/system-packages.sh postgres
-	$(BIN)/python -m bench.scale
-
-# The design alternatives (ORM vs Core vs psycopg, sync vs async, JSON, middleware, DI), in one process.
-bench-layers: install
-	@bash scripts/system-packages.sh postgres
-	$(BIN)/python -m bench.layers
+	$(BIN)/python -m tests.perf.scale
 
 soak: install
 	@bash scripts/system-packages.sh postgres
-	$(BIN)/python -m bench.soak
+	$(BIN)/python -m tests.perf.soak
 
 clean:
 	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache $(NODE_DIR)/node_modules
