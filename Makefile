@@ -11,7 +11,8 @@ NODE_DIR := tests/interop/node
 UV_VERSION := 0.13.9
 UV_HOME := .cache/uv-$(UV_VERSION)
 UV := $(UV_HOME)/bin/uv
-export UV_PYTHON := $(shell command -v $(PYTHON))
+# The interpreter itself, not a launcher such as a pyenv shim: uv would rebuild .venv on every sync.
+export UV_PYTHON := $(shell $(PYTHON) -c 'import sys; print(sys.executable)' 2>/dev/null)
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
