@@ -5,21 +5,45 @@ VENV := .venv
 BIN := $(VENV)/bin
 NODE_DIR := tests/interop/node
 
-.PHONY: install run test lint unit system-packages node-packages bench bench-scale bench-layers soak clean
+# uv installs exactly what uv.lock pins. It comes from PyPI into its own small venv, on the
+# machine's Python; it never downloads an interpreter and builds .venv on that same Python.
+UV_VERSION := 0.13.9
+UV_HOME := .cache/uv-$(UV_VERSION)
+UV := $(UV_HOME)/bin/uv
+# The interpreter itself, not a launcher such as a pyenv shim: uv would rebuild .venv on every sync.
+export UV_PYTHON := $(shell $(PYTHON) -c 'import sys; print(sys.executable)' 2>/dev/null)
+export UV_PYTHON_DOWNLOADS := never
+export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-install: $(VENV)/.installed
+.PHONY: install runtime run test lint unit system-packages node-packages bench bench-scale soak lock clean
 
-$(VENV)/.installed: pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+$(UV):
+	$(PYTHON) -m venv $(UV_HOME)
+	$(UV_HOME)/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+# Runtime only: serving needs no test tool. --inexact keeps the dev tools of an earlier `make install`.
+runtime: $(VENV)/.synced-runtime
+
+$(VENV)/.synced-runtime: pyproject.toml uv.lock | $(UV)
+	$(UV) sync --locked --no-dev --inexact --quiet
 	touch $@
+
+# Runtime and the dev group (pytest, mypy, ruff, import-linter, schemathesis, playwright, py-spy).
+install: $(VENV)/.synced-dev
+
+$(VENV)/.synced-dev: pyproject.toml uv.lock | $(UV)
+	$(UV) sync --locked --quiet
+	touch $@ $(VENV)/.synced-runtime
+
+# After editing the dependencies in pyproject.toml: re-pin, then commit uv.lock.
+lock: | $(UV)
+	$(UV) lock
 
 .env:
 	@echo "BETTER_AUTH_SECRET=$$($(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(48))')" > .env
 	@echo "Wrote .env with a random development BETTER_AUTH_SECRET"
 
-run: install .env
+run: runtime .env
 	@$(BIN)/todo-api migrate
 	@echo "Token for user 'demo' (valid 24 h):"
 	@$(BIN)/todo-api token demo --ttl 86400 --email demo@example.com --name Demo
@@ -53,20 +77,15 @@ test: install system-packages node-packages lint client-check
 
 bench: install
 	@bash scripts/system-packages.sh postgres wrk
-	$(BIN)/python -m bench.run
+	$(BIN)/python -m tests.perf.run
 
 bench-scale: install
 	@bash scripts/system-packages.sh postgres
-	$(BIN)/python -m bench.scale
-
-# The design alternatives (ORM vs Core vs psycopg, sync vs async, JSON, middleware, DI), in one process.
-bench-layers: install
-	@bash scripts/system-packages.sh postgres
-	$(BIN)/python -m bench.layers
+	$(BIN)/python -m tests.perf.scale
 
 soak: install
 	@bash scripts/system-packages.sh postgres
-	$(BIN)/python -m bench.soak
+	$(BIN)/python -m tests.perf.soak
 
 clean:
 	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache $(NODE_DIR)/node_modules

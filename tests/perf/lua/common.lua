@@ -1,6 +1,6 @@
 -- Shared by every scenario: per-user tokens, status counting, and a JSON summary.
 --
--- Usage: wrk -s bench/lua/<scenario>.lua URL -- [USERS_FILE]
+-- Usage: wrk -s tests/perf/lua/<scenario>.lua URL -- [USERS_FILE]
 -- USERS_FILE holds one user per line: "<token>\t<id> <id> ...".
 -- done() prints one line "BENCH_JSON {...}" with latencies in microseconds.
 

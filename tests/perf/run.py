@@ -1,8 +1,8 @@
 """`make bench`: throughput and latency of the real API under wrk, next to a ceiling app.
 
-Starts PostgreSQL, the API (1 worker unless BENCH_WORKERS) and bench.ceiling; seeds 200 users x 20
+Starts PostgreSQL, the API (1 worker unless BENCH_WORKERS) and tests.perf.ceiling; seeds 200 users x 20
 tasks through the API; runs each scenario with a warm-up; prints a Markdown table; writes
-bench/results/latest.json.
+tests/perf/results/latest.json.
 Environment: BENCH_DURATION (s, default 10), BENCH_WARMUP (s, default 2), BENCH_THREADS (wrk, 2),
 BENCH_WORKERS (API worker processes, default 1), DATABASE_POOL_SIZE / DATABASE_MAX_OVERFLOW
 (passed on to the API).
@@ -17,13 +17,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bench import settings
-from bench.cpu import postmaster_pid, server_tree_cpu_s
-from bench.report import fmt, machine_info, markdown_table
-from bench.stack import api, ceiling, database, run_async, run_benchmark, sessions_opened, workdir
-from bench.targets import Target, evaluate_run, targets_table
-from bench.users import mint_users, seed_tasks, write_users_file
-from bench.wrk import WrkResult, run_wrk, wrk_binary
+from tests.perf import settings
+from tests.perf.cpu import postmaster_pid, server_tree_cpu_s
+from tests.perf.report import fmt, machine_info, markdown_table
+from tests.perf.stack import api, ceiling, database, run_async, run_benchmark, sessions_opened, workdir
+from tests.perf.targets import Target, evaluate_run, targets_table
+from tests.perf.users import mint_users, seed_tasks, write_users_file
+from tests.perf.wrk import WrkResult, run_wrk, wrk_binary
 
 USERS = 200
 TASKS_PER_USER = 20

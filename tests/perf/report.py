@@ -1,4 +1,4 @@
-"""Machine facts, Markdown tables and the JSON files under bench/results/."""
+"""Machine facts, Markdown tables and the JSON files under tests/perf/results/."""
 
 from __future__ import annotations
 

@@ -66,7 +66,7 @@ def run_wrk(
     script_args: tuple[str, ...] = (),
     headers: tuple[str, ...] = (),
 ) -> WrkResult:
-    """One wrk run of `duration_s` seconds against `url` with `bench/lua/<script>.lua`."""
+    """One wrk run of `duration_s` seconds against `url` with `tests/perf/lua/<script>.lua`."""
     if not url.startswith("http://127.0.0.1:"):
         raise ValueError(f"benchmarks only target 127.0.0.1, not {url}")
     command = [

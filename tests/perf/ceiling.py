@@ -5,7 +5,7 @@ claims) and returns a constant list of 20 tasks rendered by orjson. No database,
 validation, no middleware. Served like `todo-api serve`: uvicorn's default (auto) event loop
 and HTTP implementation, one worker, no access log.
 
-    BETTER_AUTH_SECRET=... python -m bench.ceiling --port 8001
+    BETTER_AUTH_SECRET=... python -m tests.perf.ceiling --port 8001
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Bulk data for bench.scale, written by PostgreSQL itself (INSERT ... SELECT generate_series)."""
+"""Bulk data for tests.perf.scale, written by PostgreSQL itself (INSERT ... SELECT generate_series)."""
 
 from __future__ import annotations
 

@@ -15,10 +15,10 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from bench.report import machine_info, markdown_table, write_json
-from bench.settings import env_float
-from bench.users import mint_users, seed_tasks, write_users_file
-from bench.wrk import WrkResult, run_wrk
+from tests.perf.report import machine_info, markdown_table, write_json
+from tests.perf.settings import env_float
+from tests.perf.users import mint_users, seed_tasks, write_users_file
+from tests.perf.wrk import WrkResult, run_wrk
 from tests.support.api_server import ApiServer, api_server
 from tests.support.postgres import postgres_server
 

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from bench.report import markdown_table
+from tests.perf.report import markdown_table
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,12 +1,12 @@
 """Where the API's time goes under one wrk scenario, sampled with py-spy.
 
-    .venv/bin/pip install py-spy
-    .venv/bin/python -m bench.profile [--scenario list] [--connections 64] [--seconds 15]
+    make install    # py-spy is in the dev group
+    .venv/bin/python -m tests.perf.profile [--scenario list] [--connections 64] [--seconds 15]
 
-Starts PostgreSQL and the API (1 worker), seeds like bench.run, warms up, then samples the
+Starts PostgreSQL and the API (1 worker), seeds like tests.perf.run, warms up, then samples the
 server with py-spy while wrk runs. Prints the share of samples per cost (each sample counted
 once, by the first rule below that matches), the server's CPU time per request, and the top
-leaf functions; keeps the raw stacks in bench/results/profile-<scenario>.txt (collapsed
+leaf functions; keeps the raw stacks in tests/perf/results/profile-<scenario>.txt (collapsed
 format: flamegraph.pl or speedscope read it).
 """
 
@@ -20,13 +20,13 @@ from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
-from bench import settings
-from bench.cpu import process_cpu_s
-from bench.report import RESULTS_DIR, markdown_table
-from bench.run import SCENARIOS, TASKS_PER_USER, USERS
-from bench.stack import api, database, run_async, stop_on_signals, workdir
-from bench.users import mint_users, seed_tasks, write_users_file
-from bench.wrk import run_wrk
+from tests.perf import settings
+from tests.perf.cpu import process_cpu_s
+from tests.perf.report import RESULTS_DIR, markdown_table
+from tests.perf.run import SCENARIOS, TASKS_PER_USER, USERS
+from tests.perf.stack import api, database, run_async, stop_on_signals, workdir
+from tests.perf.users import mint_users, seed_tasks, write_users_file
+from tests.perf.wrk import run_wrk
 
 Frames = list[str]
 
@@ -115,7 +115,7 @@ def main() -> int:
         return 0
     py_spy = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
     if not Path(py_spy).exists():
-        raise SystemExit("py-spy is not installed: .venv/bin/pip install py-spy")
+        raise SystemExit("py-spy is not installed: run `make install` (it is in the dev group)")
     scenario = next(s for s in SCENARIOS if s.name == args.scenario)
     output = RESULTS_DIR / f"profile-{scenario.name}.txt"
     RESULTS_DIR.mkdir(exist_ok=True)

@@ -68,7 +68,7 @@ async def seed_tasks(base_url: str, users: list[BenchUser], tasks_per_user: int)
 
 
 def write_users_file(path: Path, users: list[BenchUser]) -> Path:
-    """One line per user, `<token>\\t<id> <id> ...`, as bench/lua/common.lua reads it."""
+    """One line per user, `<token>\\t<id> <id> ...`, as tests/perf/lua/common.lua reads it."""
     lines = (f"{user.token}\t{' '.join(map(str, user.task_ids))}\n" for user in users)
     path.write_text("".join(lines))
     return path

@@ -21,14 +21,14 @@ from typing import Any, TypeVar
 import httpx
 import psycopg
 
-from bench.report import write_json
+from tests.perf.report import write_json
 from tests.support.api_server import TEST_SECRET, ApiServer, server_env, start_server, stop_server
 from tests.support.net import free_port
 from tests.support.postgres import postgres_server
 
 STARTUP_TIMEOUT_S = 30.0
 T = TypeVar("T")
-REPO_ROOT = Path(__file__).resolve().parent.parent
+REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,13 +132,13 @@ class CeilingServer:
 
 @contextmanager
 def ceiling(cwd: Path, secret: str = TEST_SECRET) -> Iterator[CeilingServer]:
-    """bench.ceiling in a child process on a free port; stopped on the way out."""
+    """tests.perf.ceiling in a child process on a free port; stopped on the way out."""
     port = free_port()
     log_path = cwd / f"ceiling-{port}.log"
     env = dict(os.environ, BETTER_AUTH_SECRET=secret)
     with log_path.open("wb") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "bench.ceiling", "--port", str(port)],
+            [sys.executable, "-m", "tests.perf.ceiling", "--port", str(port)],
             cwd=REPO_ROOT,
             env=env,
             stdout=log,

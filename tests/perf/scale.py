@@ -3,7 +3,7 @@
 Seeds with SQL (BENCH_SCALE_FACTOR, default 1.0, scales every count: 0.05 for a quick trial),
 runs VACUUM (ANALYZE), starts the real API (1 worker) and measures with wrk the heavy user's
 first page, a deep page and a `q` search, each in the default order and with sort=title;
-prints EXPLAIN (ANALYZE, BUFFERS) of the SQL behind each and writes bench/results/scale.json.
+prints EXPLAIN (ANALYZE, BUFFERS) of the SQL behind each and writes tests/perf/results/scale.json.
 Environment: BENCH_DURATION (s, default 10), BENCH_WARMUP (s, default 2),
 BENCH_SCALE_CONNECTIONS (wrk connections, default 1: latency without queueing behind
 the same user's other requests).
@@ -20,14 +20,14 @@ from urllib.parse import urlencode
 import httpx
 
 from adapters.auth.dev_tokens import mint_hs256
-from bench import settings
-from bench.explain import Explained, execution_ms, explain_list
-from bench.report import machine_info, markdown_table
-from bench.scale_seed import HEAVY_USER, SEARCH_WORD, SHORT_SEARCH, ScalePlan, database_facts, seed
-from bench.stack import api, database, migrate, run_async, run_benchmark, workdir
-from bench.targets import Target, evaluate_scale, targets_table
-from bench.wrk import WrkResult, run_wrk, wrk_binary
 from domain.task import SortField, TaskQuery
+from tests.perf import settings
+from tests.perf.explain import Explained, execution_ms, explain_list
+from tests.perf.report import machine_info, markdown_table
+from tests.perf.scale_seed import HEAVY_USER, SEARCH_WORD, SHORT_SEARCH, ScalePlan, database_facts, seed
+from tests.perf.stack import api, database, migrate, run_async, run_benchmark, workdir
+from tests.perf.targets import Target, evaluate_scale, targets_table
+from tests.perf.wrk import WrkResult, run_wrk, wrk_binary
 
 PAGE = 20
 

@@ -1,1 +1,0 @@
-"""Load benchmarks for the task API: `python -m bench.run` and `python -m bench.scale`."""
