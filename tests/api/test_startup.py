@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import subprocess
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from subprocess import PIPE
+from typing import TypeVar
 
 import httpx
 import jwt
@@ -46,9 +47,9 @@ class Refusal:
 
 @pytest.fixture(scope="module")
 def refusals(sqlite_url: str, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Refusal]:
-    """Every bad configuration started at once: each start costs seconds of imports."""
+    """Every bad configuration, a few at a time: each start costs seconds of imports."""
     cwd = tmp_path_factory.mktemp("refusals")  # no .env here to fill the gaps
-    started = {}
+    cases = {}
     for name, (overrides, _) in BAD_CONFIGURATIONS.items():
         env = server_env(sqlite_url)
         for variable, value in overrides.items():
@@ -57,22 +58,26 @@ def refusals(sqlite_url: str, tmp_path_factory: pytest.TempPathFactory) -> dict[
             else:
                 env[variable] = value
         # Port 1: it must refuse before it ever tries to bind.
-        command = [TODO_API, "serve", "--port", "1"]
-        started[name] = (
-            env,
-            subprocess.Popen(command, env=env, cwd=cwd, stdout=PIPE, stderr=PIPE, text=True),
-        )
-    try:
-        results = {}
-        for name, (env, process) in started.items():
-            stdout, stderr = process.communicate(timeout=REFUSAL_TIMEOUT_SECONDS)
-            results[name] = Refusal(env, process.returncode, stdout, stderr)
-        return results
-    finally:
-        for _, process in started.values():
-            if process.poll() is None:  # it started serving instead of refusing
-                process.kill()
-                process.wait()
+        cases[name] = (env, ["serve", "--port", "1"])
+    return _refuse_all(cases, cwd)
+
+
+K = TypeVar("K")
+
+
+def _refuse_all(cases: dict[K, tuple[dict[str, str], list[str]]], cwd: Path) -> dict[K, Refusal]:
+    """Run each command to its end, four at once; one that keeps running is killed and fails its test."""
+
+    def run(env: dict[str, str], args: list[str]) -> Refusal:
+        try:
+            result = _run(args, env, cwd)
+        except subprocess.TimeoutExpired:
+            return Refusal(env, -1, "", "still running: it started instead of refusing")
+        return Refusal(env, result.returncode, result.stdout, result.stderr)
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        futures = {key: pool.submit(run, env, args) for key, (env, args) in cases.items()}
+        return {key: future.result() for key, future in futures.items()}
 
 
 @pytest.mark.parametrize(("name", "variable"), [(name, case[1]) for name, case in BAD_CONFIGURATIONS.items()])
@@ -129,27 +134,13 @@ def silent_port() -> int:
 def database_refusals(
     silent_port: int, tmp_path_factory: pytest.TempPathFactory
 ) -> dict[tuple[str, str], Refusal]:
-    """Both commands on every bad database at once, as `refusals` does."""
-    cwd = tmp_path_factory.mktemp("database-refusals")
-    started = {}
+    """Both commands on every bad database, as `refusals` does."""
+    cases = {}
     for name, (template, _) in BAD_DATABASES.items():
         env = server_env(template.format(password=PASSWORD, port=silent_port))
         for command, args in COMMANDS.items():
-            process = subprocess.Popen(
-                [TODO_API, *args], env=env, cwd=cwd, stdout=PIPE, stderr=PIPE, text=True
-            )
-            started[(name, command)] = (env, process)
-    try:
-        results = {}
-        for key, (env, process) in started.items():
-            stdout, stderr = process.communicate(timeout=REFUSAL_TIMEOUT_SECONDS)
-            results[key] = Refusal(env, process.returncode, stdout, stderr)
-        return results
-    finally:
-        for _, process in started.values():
-            if process.poll() is None:
-                process.kill()
-                process.wait()
+            cases[(name, command)] = (env, args)
+    return _refuse_all(cases, tmp_path_factory.mktemp("database-refusals"))
 
 
 @pytest.mark.parametrize("command", COMMANDS)

@@ -59,7 +59,7 @@ class Queries:
 
 @pytest.fixture
 async def engine(database_url: str, tables: BetterAuthTables) -> AsyncIterator[AsyncEngine]:
-    built = create_engine(database_url, PoolSettings(size=10))
+    built = create_engine(database_url, PoolSettings(size=10, timeout_seconds=4.0))
     yield built
     await built.dispose()
 
@@ -182,7 +182,7 @@ async def test_an_expiry_stored_as_epoch_milliseconds_is_read(
 
 
 async def test_a_database_that_is_not_there_is_503_not_401() -> None:
-    unreachable = create_engine(f"postgresql://todo:todo@127.0.0.1:{free_port()}/auth", PoolSettings())
+    unreachable = create_engine(f"postgresql://todo:todo@127.0.0.1:{free_port()}/auth", PoolSettings(timeout_seconds=4.0))
     verifier = SessionTokenVerifier(unreachable, timeout_seconds=2)
     try:
         for _ in range(2):  # an outage is not remembered as an unknown token
@@ -197,7 +197,7 @@ async def test_missing_tables_say_what_to_do(tmp_path: Path, postgres: PostgresS
         f"sqlite:///{tmp_path / 'empty.db'}",
         postgres.create_database(f"empty_{uuid.uuid4().hex[:12]}"),
     ):
-        empty = create_engine(url, PoolSettings())
+        empty = create_engine(url, PoolSettings(timeout_seconds=4.0))
         try:
             with pytest.raises(StorageUnavailable, match="run Better Auth's migrations"):
                 await SessionTokenVerifier(empty).verify(session_token())
