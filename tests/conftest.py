@@ -1,4 +1,5 @@
-"""Session-wide real parts: one PostgreSQL server, migrated databases, and running API servers."""
+"""Session-wide real parts (one PostgreSQL server, migrated databases, running API servers),
+and the composition root with in-memory parts for the fast tiers."""
 
 from __future__ import annotations
 
@@ -9,7 +10,9 @@ from pathlib import Path
 import pytest
 
 from adapters.sql.migrate import upgrade_to_latest
+from entrypoints.container import Container
 from tests.support.api_server import ApiServer, api_server
+from tests.support.memory import FixedClock, build_memory_container
 from tests.support.pgbouncer import find_pgbouncer, pgbouncer, supports_prepared_statements
 from tests.support.postgres import PostgresServer, postgres_server
 
@@ -78,3 +81,14 @@ def user_id() -> str:
 @pytest.fixture
 def workdir(tmp_path: Path) -> Path:
     return tmp_path
+
+
+@pytest.fixture
+def fixed_clock() -> FixedClock:
+    return FixedClock()
+
+
+@pytest.fixture
+def memory_container(fixed_clock: FixedClock) -> Container:
+    """The production container, its task repository in memory and its clock at `fixed_clock`."""
+    return build_memory_container(fixed_clock)

@@ -17,24 +17,13 @@ from entrypoints.http.middleware import (
     SizeLimitMiddleware,
 )
 from entrypoints.http.responses import JsonResponse
-from entrypoints.http.routes import UseCases, api_router, health_router
+from entrypoints.http.routes import api_router, health_router
 
 EXPOSED_HEADERS = ["Location", "X-Total-Count", "X-Request-ID", "ETag"]
 
 
 def create_app(container: Container) -> FastAPI:
     settings = container.settings()
-    # Resolved once: use cases are stateless, so requests share them instead of rebuilding them.
-    use_cases = UseCases(
-        create_task=container.create_task(),
-        list_tasks=container.list_tasks(),
-        get_task=container.get_task(),
-        replace_task=container.replace_task(),
-        patch_task=container.patch_task(),
-        set_completion=container.set_completion(),
-        delete_task=container.delete_task(),
-        check_readiness=container.check_readiness(),
-    )
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -48,8 +37,8 @@ def create_app(container: Container) -> FastAPI:
         default_response_class=JsonResponse,
         lifespan=lifespan,
     )
-    app.include_router(api_router(use_cases, container.token_verifier()))
-    app.include_router(health_router(use_cases.check_readiness))
+    app.include_router(api_router(container))
+    app.include_router(health_router(container))
     install_error_handlers(app)
     # The last added is the outermost: request ids on everything, CORS headers on 413s and 500s.
     app.add_middleware(SizeLimitMiddleware)

@@ -3,28 +3,18 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Depends, Header, Path, Query, Response, Security
 
 from application.errors import StorageUnavailable
-from application.ports import TokenVerifier
 from application.use_cases import (
-    CheckReadiness,
-    CreateTask,
     CreateTaskCommand,
-    DeleteTask,
     DeleteTaskCommand,
-    GetTask,
     GetTaskCommand,
-    ListTasks,
     ListTasksCommand,
-    PatchTask,
     PatchTaskCommand,
-    ReplaceTask,
     ReplaceTaskCommand,
-    SetCompletion,
     SetCompletionCommand,
 )
 from domain.errors import TaskNotFound
@@ -39,6 +29,7 @@ from domain.task import (
     TaskChanges,
     TaskQuery,
 )
+from entrypoints.container import Container
 from entrypoints.http.auth import authenticated_route, bearer_scheme, current_principal
 from entrypoints.http.errors import PreconditionMalformed, service_unavailable
 from entrypoints.http.responses import JsonResponse
@@ -100,22 +91,18 @@ _ETAG_HEADER = {
 _ONE_TASK: dict[int | str, dict[str, Any]] = {200: {"headers": _ETAG_HEADER}, **_ONE_TASK_ERRORS}
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class UseCases:
-    create_task: CreateTask
-    list_tasks: ListTasks
-    get_task: GetTask
-    replace_task: ReplaceTask
-    patch_task: PatchTask
-    set_completion: SetCompletion
-    delete_task: DeleteTask
-    check_readiness: CheckReadiness
-
-
-def api_router(use_cases: UseCases, verifier: TokenVerifier) -> APIRouter:
+def api_router(container: Container) -> APIRouter:
+    # Resolved once, here: use cases are stateless, so requests share them instead of rebuilding them.
+    list_use_case = container.list_tasks()
+    create_use_case = container.create_task()
+    get_use_case = container.get_task()
+    replace_use_case = container.replace_task()
+    patch_use_case = container.patch_task()
+    complete_use_case = container.set_completion()
+    delete_use_case = container.delete_task()
     router = APIRouter(
         prefix="/api",
-        route_class=authenticated_route(verifier),
+        route_class=authenticated_route(container.token_verifier()),
         dependencies=[Security(bearer_scheme)],
         responses=_API_ERRORS,
         default_response_class=JsonResponse,
@@ -143,7 +130,7 @@ def api_router(use_cases: UseCases, verifier: TokenVerifier) -> APIRouter:
             limit=limit,
             offset=min(offset, MAX_OFFSET),
         )
-        page = await use_cases.list_tasks(ListTasksCommand(principal.user_id, query))
+        page = await list_use_case(ListTasksCommand(principal.user_id, query))
         return JsonResponse(
             [task_json(task) for task in page.items], headers={"X-Total-Count": str(page.total)}
         )
@@ -157,13 +144,13 @@ def api_router(use_cases: UseCases, verifier: TokenVerifier) -> APIRouter:
     )
     async def create_task(principal: PrincipalDep, body: TaskCreate) -> Response:
         new = NewTask(title=body.title, description=body.description, completed=body.completed)
-        task = await use_cases.create_task(CreateTaskCommand(principal.user_id, new))
+        task = await create_use_case(CreateTaskCommand(principal.user_id, new))
         return _task_response(task, status_code=201, location=True)
 
     @router.get("/tasks/{task_id}", response_model=TaskOut, responses=_ONE_TASK, tags=["tasks"])
     async def get_task(principal: PrincipalDep, task_id: TaskId) -> Response:
         command = GetTaskCommand(principal.user_id, _task_id(task_id))
-        return _task_response(await use_cases.get_task(command))
+        return _task_response(await get_use_case(command))
 
     @router.put("/tasks/{task_id}", response_model=TaskOut, responses=_ONE_TASK, tags=["tasks"])
     async def replace_task(
@@ -177,7 +164,7 @@ def api_router(use_cases: UseCases, verifier: TokenVerifier) -> APIRouter:
             completed=body.given("completed"),
             expected_version=_expected_version(if_match),
         )
-        return _task_response(await use_cases.replace_task(command))
+        return _task_response(await replace_use_case(command))
 
     @router.patch("/tasks/{task_id}", response_model=TaskOut, responses=_ONE_TASK, tags=["tasks"])
     async def patch_task(
@@ -194,7 +181,7 @@ def api_router(use_cases: UseCases, verifier: TokenVerifier) -> APIRouter:
             changes=changes,
             expected_version=_expected_version(if_match),
         )
-        return _task_response(await use_cases.patch_task(command))
+        return _task_response(await patch_use_case(command))
 
     @router.patch(
         "/tasks/{task_id}/complete",
@@ -215,7 +202,7 @@ def api_router(use_cases: UseCases, verifier: TokenVerifier) -> APIRouter:
             completed=None if body is None else body.completed,
             expected_version=_expected_version(if_match),
         )
-        return _task_response(await use_cases.set_completion(command))
+        return _task_response(await complete_use_case(command))
 
     @router.delete(
         "/tasks/{task_id}",
@@ -226,7 +213,7 @@ def api_router(use_cases: UseCases, verifier: TokenVerifier) -> APIRouter:
     )
     async def delete_task(principal: PrincipalDep, task_id: TaskId, if_match: IfMatch = None) -> Response:
         command = DeleteTaskCommand(principal.user_id, _task_id(task_id), _expected_version(if_match))
-        await use_cases.delete_task(command)
+        await delete_use_case(command)
         return Response(status_code=204)
 
     @router.get("/me", response_model=MeOut, tags=["me"])
@@ -236,7 +223,8 @@ def api_router(use_cases: UseCases, verifier: TokenVerifier) -> APIRouter:
     return router
 
 
-def health_router(check_readiness: CheckReadiness) -> APIRouter:
+def health_router(container: Container) -> APIRouter:
+    check_readiness = container.check_readiness()  # resolved once, like the api_router's
     router = APIRouter(default_response_class=JsonResponse, tags=["health"])
 
     @router.get("/healthz", response_model=Health)

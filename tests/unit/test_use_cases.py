@@ -1,14 +1,12 @@
-"""The use cases on the real in-memory repository, with a clock the test controls."""
+"""The use cases as the container builds them: the in-memory repository, a clock the test controls."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
-from adapters.memory.task_repo import InMemoryTaskRepo
 from application.use_cases import (
     CreateTask,
     CreateTaskCommand,
@@ -27,21 +25,11 @@ from application.use_cases import (
 )
 from domain.errors import InvalidTask, TaskNotFound, VersionMismatch
 from domain.task import NewTask, SortField, StatusFilter, Task, TaskChanges, TaskQuery
+from entrypoints.container import Container
+from tests.support.memory import T0, FixedClock
 
-T0 = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)
 ALICE = "alice"
 BOB = "bob"
-
-
-class FixedClock:
-    def __init__(self, at: datetime) -> None:
-        self.at = at
-
-    def now(self) -> datetime:
-        return self.at
-
-    def advance(self, minutes: int = 1) -> None:
-        self.at += timedelta(minutes=minutes)
 
 
 @dataclass
@@ -69,18 +57,17 @@ class App:
 
 
 @pytest.fixture
-def app() -> App:
-    repo = InMemoryTaskRepo()
-    clock = FixedClock(T0)
+def app(memory_container: Container, fixed_clock: FixedClock) -> App:
+    """The use cases as the container builds them, on its in-memory repository and fixed clock."""
     return App(
-        clock=clock,
-        create=CreateTask(repo, clock),
-        get=GetTask(repo),
-        list=ListTasks(repo),
-        replace=ReplaceTask(repo, clock),
-        patch=PatchTask(repo, clock),
-        complete=SetCompletion(repo, clock),
-        delete=DeleteTask(repo),
+        clock=fixed_clock,
+        create=memory_container.create_task(),
+        get=memory_container.get_task(),
+        list=memory_container.list_tasks(),
+        replace=memory_container.replace_task(),
+        patch=memory_container.patch_task(),
+        complete=memory_container.set_completion(),
+        delete=memory_container.delete_task(),
     )
 
 
