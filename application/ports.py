@@ -6,17 +6,16 @@ from datetime import datetime
 from typing import Protocol
 
 from domain.identity import Principal
-from domain.task import NewTask, Task, TaskChanges, TaskPage, TaskQuery
+from domain.query import TagCount, TaskCounts, TaskPage, TaskQuery
+from domain.task import Edited, NewTask, Task, TaskChanges
 
 
 class TaskRepo(Protocol):
-    """Every method is atomic and scoped to one owner: another owner's task is never seen."""
+    """The writes. Each method is one transaction, scoped to one owner: another's task is never seen."""
 
-    async def add(self, owner_id: str, new: NewTask, now: datetime) -> Task: ...
-
-    async def get(self, owner_id: str, task_id: int) -> Task | None: ...
-
-    async def list(self, owner_id: str, query: TaskQuery) -> TaskPage: ...
+    async def add(self, owner_id: str, new: NewTask, now: datetime, task_limit: int | None) -> Task:
+        """Raises QuotaExceeded when the owner already holds task_limit tasks (None: no limit)."""
+        ...
 
     async def update(
         self,
@@ -24,18 +23,45 @@ class TaskRepo(Protocol):
         task_id: int,
         changes: TaskChanges,
         now: datetime,
+        *,
         expected_version: int | None = None,
-    ) -> Task:
-        """Apply the changes in one step. Raises TaskNotFound or VersionMismatch."""
+        task_limit: int | None = None,
+    ) -> Edited:
+        """Apply the changes (`TaskChanges.apply_to`) and create the next occurrence it plans, together.
+
+        Raises TaskNotFound, VersionMismatch, InvalidTask, or QuotaExceeded (for the occurrence).
+        """
         ...
 
     async def delete(self, owner_id: str, task_id: int, expected_version: int | None = None) -> None:
         """Raises TaskNotFound or VersionMismatch."""
         ...
 
+    async def clear_completed(self, owner_id: str) -> int:
+        """Delete the owner's completed tasks; how many."""
+        ...
+
+    async def complete_all(self, owner_id: str, now: datetime) -> int:
+        """Complete the owner's pending tasks (recurring ones create their next occurrence, no limit)."""
+        ...
+
     async def ping(self) -> None:
         """Return when the store answers; raise StorageUnavailable otherwise."""
         ...
+
+
+class TaskReader(Protocol):
+    """The reads: one owner's tasks, pages of them and what they add up to."""
+
+    async def get(self, owner_id: str, task_id: int) -> Task | None: ...
+
+    async def page(self, owner_id: str, query: TaskQuery) -> TaskPage: ...
+
+    async def tags(self, owner_id: str) -> list[TagCount]:
+        """The owner's tags, ordered by name ignoring case, with how many tasks carry each."""
+        ...
+
+    async def counts(self, owner_id: str) -> TaskCounts: ...
 
 
 class SchemaVersion(Protocol):

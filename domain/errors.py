@@ -29,3 +29,11 @@ class VersionMismatch(DomainError):
         super().__init__(f"task {task_id} is not at version {expected}")
         self.task_id = task_id
         self.expected = expected
+
+
+class QuotaExceeded(DomainError):
+    """The owner already holds as many tasks as allowed."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"at most {limit} tasks per user")
+        self.limit = limit

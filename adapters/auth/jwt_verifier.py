@@ -16,7 +16,7 @@ import jwt
 from application.errors import AuthenticationFailed
 from application.ports import TokenVerifier
 from domain.identity import Principal
-from domain.task import OWNER_ID_MAX_LENGTH
+from domain.fields import OWNER_ID_MAX_LENGTH
 from domain.text import is_storable
 
 HMAC_ALGORITHM = "HS256"

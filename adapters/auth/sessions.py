@@ -25,7 +25,7 @@ from adapters.sql.runner import EngineRunner
 from application.errors import AuthenticationFailed, SchemaOutdated, StorageUnavailable
 from application.ports import TokenVerifier
 from domain.identity import Principal
-from domain.task import OWNER_ID_MAX_LENGTH
+from domain.fields import OWNER_ID_MAX_LENGTH
 from domain.text import is_storable
 
 MAX_CACHE_SECONDS = 30.0

@@ -1,44 +1,29 @@
-"""A real, process-local TaskRepo: same contract as the SQL one, kept in a dict."""
+"""A real, process-local store: the same contract as the SQL one, kept in a dict."""
 
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from datetime import datetime
+from typing import Any
 
-from application.ports import TaskRepo
-from domain.errors import TaskNotFound, VersionMismatch
-from domain.task import NewTask, SortField, StatusFilter, Task, TaskChanges, TaskPage, TaskQuery
+from application.ports import TaskReader, TaskRepo
+from domain.errors import QuotaExceeded, TaskNotFound, VersionMismatch
+from domain.fields import tag_key
+from domain.query import SortField, StatusFilter, TagCount, TaskCounts, TaskPage, TaskQuery
+from domain.task import Edited, NewTask, PlannedEdit, Task, TaskChanges, complete
 
 
-class InMemoryTaskRepo(TaskRepo):
+class InMemoryTaskRepo(TaskRepo, TaskReader):
     def __init__(self) -> None:
         self._tasks: dict[int, Task] = {}
         self._next_id = 1
         self._lock = asyncio.Lock()
 
-    async def add(self, owner_id: str, new: NewTask, now: datetime) -> Task:
+    async def add(self, owner_id: str, new: NewTask, now: datetime, task_limit: int | None) -> Task:
         async with self._lock:
-            task = Task(
-                id=self._next_id,
-                owner_id=owner_id,
-                title=new.title,
-                description=new.description,
-                completed=new.completed,
-                created_at=now,
-                updated_at=now,
-            )
-            self._tasks[task.id] = task
-            self._next_id += 1
-            return task
-
-    async def get(self, owner_id: str, task_id: int) -> Task | None:
-        task = self._tasks.get(task_id)
-        return task if task is not None and task.owner_id == owner_id else None
-
-    async def list(self, owner_id: str, query: TaskQuery) -> TaskPage:
-        matches = [task for task in self._tasks.values() if _matches(task, owner_id, query)]
-        matches.sort(key=lambda task: (_sort_value(task, query.sort), task.id), reverse=query.descending)
-        return TaskPage(matches[query.offset : query.offset + query.limit], len(matches))
+            self._check_room(owner_id, task_limit)
+            return self._insert(owner_id, new, now)
 
     async def update(
         self,
@@ -46,21 +31,93 @@ class InMemoryTaskRepo(TaskRepo):
         task_id: int,
         changes: TaskChanges,
         now: datetime,
+        *,
         expected_version: int | None = None,
-    ) -> Task:
+        task_limit: int | None = None,
+    ) -> Edited:
         async with self._lock:
             task = self._owned(owner_id, task_id, expected_version)
-            changed = changes.apply_to(task, now)
-            self._tasks[task_id] = changed
-            return changed
+            plan = changes.apply_to(task, now)
+            if plan.next_occurrence is not None:
+                self._check_room(owner_id, task_limit)
+            return self._save(plan, now)
 
     async def delete(self, owner_id: str, task_id: int, expected_version: int | None = None) -> None:
         async with self._lock:
             self._owned(owner_id, task_id, expected_version)
             del self._tasks[task_id]
 
+    async def clear_completed(self, owner_id: str) -> int:
+        async with self._lock:
+            done = [task.id for task in self._tasks.values() if task.owner_id == owner_id and task.completed]
+            for task_id in done:
+                del self._tasks[task_id]
+            return len(done)
+
+    async def complete_all(self, owner_id: str, now: datetime) -> int:
+        async with self._lock:
+            owned = (task for task in self._tasks.values() if task.owner_id == owner_id)
+            pending = [task for task in owned if not task.completed]
+            for task in sorted(pending, key=lambda task: task.id):
+                self._save(complete(task, now), now)
+            return len(pending)
+
     async def ping(self) -> None:
         return None
+
+    async def get(self, owner_id: str, task_id: int) -> Task | None:
+        task = self._tasks.get(task_id)
+        return task if task is not None and task.owner_id == owner_id else None
+
+    async def page(self, owner_id: str, query: TaskQuery) -> TaskPage:
+        owned = (task for task in self._tasks.values() if task.owner_id == owner_id)
+        matches = [task for task in owned if _matches(task, query)]
+        if query.sort is SortField.DUE:
+            # Tasks without a due come last whichever way the dues run.
+            dated = sorted(
+                (task for task in matches if task.due is not None),
+                key=lambda task: (task.due.at, task.id),  # type: ignore[union-attr]
+                reverse=query.descending,
+            )
+            undated = sorted((task for task in matches if task.due is None), key=lambda task: task.id)
+            matches = dated + (undated[::-1] if query.descending else undated)
+        else:
+            matches.sort(key=lambda task: (_sort_value(task, query.sort), task.id), reverse=query.descending)
+        return TaskPage(matches[query.offset : query.offset + query.limit], len(matches))
+
+    async def tags(self, owner_id: str) -> list[TagCount]:
+        counts: dict[str, TagCount] = {}
+        for task in sorted(self._tasks.values(), key=lambda task: task.id):
+            if task.owner_id != owner_id:
+                continue
+            for tag in task.tags:
+                seen = counts.get(tag_key(tag))
+                counts[tag_key(tag)] = TagCount(seen.name if seen else tag, (seen.count if seen else 0) + 1)
+        return [counts[key] for key in sorted(counts)]
+
+    async def counts(self, owner_id: str) -> TaskCounts:
+        owned = [task for task in self._tasks.values() if task.owner_id == owner_id]
+        return TaskCounts(len(owned), sum(task.completed for task in owned))
+
+    def _insert(self, owner_id: str, new: NewTask, now: datetime) -> Task:
+        task = new.to_task(id=self._next_id, owner_id=owner_id, now=now)
+        self._tasks[task.id] = task
+        self._next_id += 1
+        return task
+
+    def _save(self, plan: PlannedEdit, now: datetime) -> Edited:
+        task, created = plan.task, None
+        if plan.next_occurrence is not None:
+            created = self._insert(task.owner_id, plan.next_occurrence, now)
+            task = replace(task, next_occurrence_id=created.id)
+        self._tasks[task.id] = task
+        return Edited(task, created)
+
+    def _check_room(self, owner_id: str, task_limit: int | None) -> None:
+        if task_limit is not None:
+            held = sum(1 for task in self._tasks.values() if task.owner_id == owner_id)
+            if held >= task_limit:
+                raise QuotaExceeded(task_limit)
 
     def _owned(self, owner_id: str, task_id: int, expected_version: int | None) -> Task:
         task = self._tasks.get(task_id)
@@ -71,21 +128,32 @@ class InMemoryTaskRepo(TaskRepo):
         return task
 
 
-def _matches(task: Task, owner_id: str, query: TaskQuery) -> bool:
-    if task.owner_id != owner_id:
-        return False
-    if query.status is StatusFilter.PENDING and task.completed:
-        return False
-    if query.status is StatusFilter.COMPLETED and not task.completed:
-        return False
-    if query.search is not None:
-        needle = query.search.lower()
-        haystacks = (task.title, task.description or "")
-        return any(needle in text.lower() for text in haystacks)
-    return True
+def _matches(task: Task, query: TaskQuery) -> bool:
+    checks = (
+        query.status is not StatusFilter.PENDING or not task.completed,
+        query.status is not StatusFilter.COMPLETED or task.completed,
+        query.status is not StatusFilter.OVERDUE or _overdue(task, query.now),
+        not query.priorities or task.priority in query.priorities,
+        set(query.tags) <= {tag_key(tag) for tag in task.tags},
+        query.has_due is None or (task.due is not None) is query.has_due,
+        query.due_before is None or (task.due is not None and task.due.at < query.due_before),
+        query.due_after is None or (task.due is not None and task.due.at >= query.due_after),
+        query.search is None or _mentions(task, query.search),
+    )
+    return all(checks)
 
 
-def _sort_value(task: Task, sort: SortField) -> datetime | str:
+def _overdue(task: Task, now: datetime | None) -> bool:
+    return not task.completed and task.due is not None and now is not None and task.due.at < now
+
+
+def _mentions(task: Task, needle: str) -> bool:
+    return any(needle.lower() in text.lower() for text in (task.title, task.description or ""))
+
+
+def _sort_value(task: Task, sort: SortField) -> Any:
     if sort is SortField.TITLE:
         return task.title.lower()
+    if sort is SortField.PRIORITY:
+        return task.priority.urgency
     return task.created_at if sort is SortField.CREATED_AT else task.updated_at

@@ -1,26 +1,28 @@
+from application.use_cases.bulk import ClearCompleted, CompleteAll
 from application.use_cases.check_readiness import CheckReadiness
+from application.use_cases.count_tasks import AccountTasks, CountTasks
 from application.use_cases.create_task import CreateTask, CreateTaskCommand
 from application.use_cases.delete_task import DeleteTask, DeleteTaskCommand
+from application.use_cases.edit_task import EditTask, EditTaskCommand
 from application.use_cases.get_task import GetTask, GetTaskCommand
+from application.use_cases.list_tags import ListTags
 from application.use_cases.list_tasks import ListTasks, ListTasksCommand
-from application.use_cases.patch_task import PatchTask, PatchTaskCommand
-from application.use_cases.replace_task import ReplaceTask, ReplaceTaskCommand
-from application.use_cases.set_completion import SetCompletion, SetCompletionCommand
 
 __all__ = [
+    "AccountTasks",
     "CheckReadiness",
+    "ClearCompleted",
+    "CompleteAll",
+    "CountTasks",
     "CreateTask",
     "CreateTaskCommand",
     "DeleteTask",
     "DeleteTaskCommand",
+    "EditTask",
+    "EditTaskCommand",
     "GetTask",
     "GetTaskCommand",
+    "ListTags",
     "ListTasks",
     "ListTasksCommand",
-    "PatchTask",
-    "PatchTaskCommand",
-    "ReplaceTask",
-    "ReplaceTaskCommand",
-    "SetCompletion",
-    "SetCompletionCommand",
 ]

@@ -1,7 +1,8 @@
 from dataclasses import dataclass
 
 from application.ports import Clock, TaskRepo
-from domain.task import NewTask, Task, check_owner_id
+from domain.fields import check_owner_id
+from domain.task import NewTask, Task
 
 
 @dataclass(frozen=True, slots=True)
@@ -11,10 +12,11 @@ class CreateTaskCommand:
 
 
 class CreateTask:
-    def __init__(self, repo: TaskRepo, clock: Clock) -> None:
+    def __init__(self, repo: TaskRepo, clock: Clock, task_limit: int) -> None:
         self._repo = repo
         self._clock = clock
+        self._task_limit = task_limit
 
     async def __call__(self, command: CreateTaskCommand) -> Task:
         owner_id = check_owner_id(command.owner_id)
-        return await self._repo.add(owner_id, command.new, self._clock.now())
+        return await self._repo.add(owner_id, command.new, self._clock.now(), self._task_limit)

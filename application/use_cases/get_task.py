@@ -1,6 +1,6 @@
 from dataclasses import dataclass
 
-from application.ports import TaskRepo
+from application.ports import TaskReader
 from domain.errors import TaskNotFound
 from domain.task import Task
 
@@ -12,11 +12,11 @@ class GetTaskCommand:
 
 
 class GetTask:
-    def __init__(self, repo: TaskRepo) -> None:
-        self._repo = repo
+    def __init__(self, reader: TaskReader) -> None:
+        self._reader = reader
 
     async def __call__(self, command: GetTaskCommand) -> Task:
-        task = await self._repo.get(command.owner_id, command.task_id)
+        task = await self._reader.get(command.owner_id, command.task_id)
         if task is None:
             raise TaskNotFound(command.task_id)
         return task

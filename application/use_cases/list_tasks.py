@@ -1,7 +1,7 @@
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from application.ports import TaskRepo
-from domain.task import TaskPage, TaskQuery
+from application.ports import Clock, TaskReader
+from domain.query import StatusFilter, TaskPage, TaskQuery
 
 
 @dataclass(frozen=True, slots=True)
@@ -11,8 +11,12 @@ class ListTasksCommand:
 
 
 class ListTasks:
-    def __init__(self, repo: TaskRepo) -> None:
-        self._repo = repo
+    def __init__(self, reader: TaskReader, clock: Clock) -> None:
+        self._reader = reader
+        self._clock = clock
 
     async def __call__(self, command: ListTasksCommand) -> TaskPage:
-        return await self._repo.list(command.owner_id, command.query)
+        query = command.query
+        if query.status is StatusFilter.OVERDUE and query.now is None:
+            query = replace(query, now=self._clock.now())
+        return await self._reader.page(command.owner_id, query)

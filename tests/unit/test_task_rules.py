@@ -11,17 +11,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from domain.errors import InvalidTask
-from domain.task import (
-    KEEP,
-    LIST_LIMIT_DEFAULT,
-    NewTask,
-    SortField,
-    StatusFilter,
-    Task,
-    TaskChanges,
-    TaskQuery,
-    Toggle,
-)
+from domain.query import LIST_LIMIT_DEFAULT, SortField, StatusFilter, TaskQuery
+from domain.task import FLIP, KEEP, NewTask, Task, TaskChanges
 
 T0 = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)
 T1 = T0 + timedelta(minutes=5)
@@ -102,7 +93,7 @@ class TestTaskChanges:
             TaskChanges(description=None),
             TaskChanges(description=""),
             TaskChanges(completed=False),
-            TaskChanges(completed=Toggle.COMPLETED),
+            TaskChanges(completed=FLIP),
         ],
     )
     def test_any_named_field_is_not_empty(self, changes: TaskChanges) -> None:
@@ -123,33 +114,35 @@ class TestTaskChanges:
 
     def test_keep_leaves_every_field_and_bumps_version_and_updated_at(self) -> None:
         task = make_task()
-        changed = TaskChanges().apply_to(task, T1)
+        changed = TaskChanges().apply_to(task, T1).task
         assert changed == make_task(updated_at=T1, version=4)
         assert task == make_task()
 
     def test_none_clears_the_description_but_keep_does_not(self) -> None:
         task = make_task()
-        assert TaskChanges(description=None).apply_to(task, T1).description is None
-        assert TaskChanges(description=KEEP).apply_to(task, T1).description == "two litres"
-        assert TaskChanges(title="x").apply_to(task, T1).description == "two litres"
+        assert TaskChanges(description=None).apply_to(task, T1).task.description is None
+        assert TaskChanges(description=KEEP).apply_to(task, T1).task.description == "two litres"
+        assert TaskChanges(title="x").apply_to(task, T1).task.description == "two litres"
 
     def test_every_field_can_change_at_once(self) -> None:
-        changed = TaskChanges(title=" New ", description=" d ", completed=True).apply_to(make_task(), T1)
-        assert changed == make_task(title="New", description=" d ", completed=True, updated_at=T1, version=4)
+        changes = TaskChanges(title=" New ", description=" d ", completed=True)
+        changed = changes.apply_to(make_task(), T1).task
+        expected = make_task(title="New", description=" d ", completed=True, completed_at=T1, updated_at=T1)
+        assert changed == replace(expected, version=4)
 
     @pytest.mark.parametrize("before", [False, True])
     def test_toggle_flips_completed(self, before: bool) -> None:
-        changed = TaskChanges(completed=Toggle.COMPLETED).apply_to(make_task(completed=before), T1)
+        changed = TaskChanges(completed=FLIP).apply_to(make_task(completed=before), T1).task
         assert changed.completed is (not before)
 
     @pytest.mark.parametrize("before", [False, True])
     @pytest.mark.parametrize("target", [False, True])
     def test_bool_sets_completed(self, before: bool, target: bool) -> None:
-        changed = TaskChanges(completed=target).apply_to(make_task(completed=before), T1)
+        changed = TaskChanges(completed=target).apply_to(make_task(completed=before), T1).task
         assert changed.completed is target
 
     def test_identity_owner_and_creation_time_never_change(self) -> None:
-        changed = TaskChanges(title="other", completed=True).apply_to(make_task(), T1)
+        changed = TaskChanges(title="other", completed=True).apply_to(make_task(), T1).task
         assert (changed.id, changed.owner_id, changed.created_at) == (7, "alice", T0)
 
 
