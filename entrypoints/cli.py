@@ -11,7 +11,7 @@ from types import FrameType
 import uvicorn
 
 from application.errors import SchemaOutdated, StorageUnavailable
-from domain.task import OWNER_ID_MAX_LENGTH
+from domain.fields import OWNER_ID_MAX_LENGTH
 from entrypoints.container import check_database, migrate_database, mint_dev_token
 from entrypoints.http.errors import SCHEMA_OUTDATED
 from entrypoints.logs import configure_logging
