@@ -12,10 +12,10 @@ from application.use_cases import (
     CreateTaskCommand,
     DeleteTask,
     DeleteTaskCommand,
-    GetTask,
-    GetTaskCommand,
     EditTask,
     EditTaskCommand,
+    GetTask,
+    GetTaskCommand,
     ListTasks,
     ListTasksCommand,
 )
