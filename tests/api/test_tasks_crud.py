@@ -86,11 +86,17 @@ def test_put_with_a_null_description_clears_it(client: httpx.Client) -> None:
     assert _edited(client, task["id"], "PUT", {"title": "same", "description": None})["description"] is None
 
 
-def test_put_without_a_title_is_422_and_changes_nothing(client: httpx.Client) -> None:
-    task = create_task(client, description="unchanged")
+def test_put_without_a_title_keeps_the_title(client: httpx.Client) -> None:
+    """v2's partial PUT: omitted fields keep their value, the title too."""
+    task = create_task(client, title="kept", description="old")
     response = client.put(f"/api/tasks/{task['id']}", json={"description": "new", "completed": True})
-    assert_problem(response, 422)
-    assert fetch(client, task["id"]).json() == task
+    assert response.status_code == 200, response.text
+    assert (response.json()["title"], response.json()["description"], response.json()["completed"]) == (
+        "kept",
+        "new",
+        True,
+    )
+    assert fetch(client, task["id"]).json() == response.json()
 
 
 @pytest.mark.parametrize(

@@ -99,16 +99,33 @@ def listing_seed(today: date) -> list[dict[str, Any]]:
     """Five tasks around `today` (UTC): one overdue, one done, one without a due, two ahead."""
     ahead, fortnight = today + timedelta(days=5), today + timedelta(days=14)
     return [
-        {"title": "a", "priority": "urgent", "tags": ["Work", "home"],
-         "due": {"date": (today - timedelta(days=6)).isoformat()}},
-        {"title": "b", "priority": "low", "tags": ["work"],
-         "due": {"date": ahead.isoformat(), "time": "09:00", "time_zone": "UTC"}},
+        {
+            "title": "a",
+            "priority": "urgent",
+            "tags": ["Work", "home"],
+            "due": {"date": (today - timedelta(days=6)).isoformat()},
+        },
+        {
+            "title": "b",
+            "priority": "low",
+            "tags": ["work"],
+            "due": {"date": ahead.isoformat(), "time": "09:00", "time_zone": "UTC"},
+        },
         {"title": "c", "description": "no due at all"},
-        {"title": "d", "priority": "high", "tags": ["home"], "completed": True,
-         "due": {"date": (today - timedelta(days=1)).isoformat()}},
-        {"title": "e", "priority": "medium", "tags": ["WORK", "later"],
-         "due": {"date": fortnight.isoformat(), "time": "09:00", "time_zone": "Europe/Berlin"}},
-    ]  # fmt: skip
+        {
+            "title": "d",
+            "priority": "high",
+            "tags": ["home"],
+            "completed": True,
+            "due": {"date": (today - timedelta(days=1)).isoformat()},
+        },
+        {
+            "title": "e",
+            "priority": "medium",
+            "tags": ["WORK", "later"],
+            "due": {"date": fortnight.isoformat(), "time": "09:00", "time_zone": "Europe/Berlin"},
+        },
+    ]
 
 
 def filter_cases(today: date) -> list[tuple[dict[str, Any], list[str]]]:
