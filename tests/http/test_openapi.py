@@ -98,8 +98,17 @@ def test_put_and_patch_take_one_object_of_optional_properties(
     assert schema["type"] == "object"
     assert "anyOf" not in schema and "oneOf" not in schema
     assert "required" not in schema
-    assert {"title", "completed", "priority", "tags", "due", "due_date", "recurrence", "repeat_from",
-            "remind_at"} <= set(schema["properties"])  # fmt: skip
+    assert {
+        "title",
+        "completed",
+        "priority",
+        "tags",
+        "due",
+        "due_date",
+        "recurrence",
+        "repeat_from",
+        "remind_at",
+    } <= set(schema["properties"])
     # What may not be null is not declared nullable, and no default pretends to be applied.
     for name in ("title", "completed", "priority", "tags", "repeat_from"):
         assert "anyOf" not in schema["properties"][name] and "default" not in schema["properties"][name], name
@@ -133,8 +142,11 @@ def test_the_path_id_is_an_integer_and_if_match_is_spelt_as_on_the_wire(document
                 assert (parameter["schema"]["minimum"], parameter["schema"]["maximum"]) == (1, 2**63 - 1)
             if parameter["in"] == "header":
                 assert parameter["name"] == "If-Match", (method, path)
-                assert parameter["schema"] == {"type": "string", "description": parameter["description"],
-                                               "title": "If-Match"}  # fmt: skip
+                assert parameter["schema"] == {
+                    "type": "string",
+                    "description": parameter["description"],
+                    "title": "If-Match",
+                }
 
 
 EXPECTED_STATUSES = {
@@ -170,8 +182,11 @@ def test_headers_are_declared_where_they_are_sent(document: Document) -> None:
         operation(document, "POST", "/api/tasks")["responses"]["201"]["headers"]
     )
     assert "X-Total-Count" in operation(document, "GET", "/api/tasks")["responses"]["200"]["headers"]
-    for method, path in [("PUT", "/api/tasks/{task_id}"), ("PATCH", "/api/tasks/{task_id}"),
-                         ("PATCH", "/api/tasks/{task_id}/complete")]:  # fmt: skip
+    for method, path in [
+        ("PUT", "/api/tasks/{task_id}"),
+        ("PATCH", "/api/tasks/{task_id}"),
+        ("PATCH", "/api/tasks/{task_id}/complete"),
+    ]:
         assert {"ETag", "Link"} <= set(operation(document, method, path)["responses"]["200"]["headers"])
     assert "ETag" in operation(document, "GET", "/api/tasks/{task_id}")["responses"]["200"]["headers"]
 
@@ -185,8 +200,18 @@ def test_errors_are_problem_json(document: Document) -> None:
 
 def test_the_list_documents_every_v2_parameter(document: Document) -> None:
     parameters = {p["name"]: p["schema"] for p in operation(document, "GET", "/api/tasks")["parameters"]}
-    assert set(parameters) == {"status", "sort", "q", "priority", "tag", "due_before", "due_after", "has_due",
-                               "limit", "offset"}  # fmt: skip
+    assert set(parameters) == {
+        "status",
+        "sort",
+        "q",
+        "priority",
+        "tag",
+        "due_before",
+        "due_after",
+        "has_due",
+        "limit",
+        "offset",
+    }
     assert "overdue" in parameters["status"]["enum"]
     assert {"due", "-due", "priority", "-priority"} <= set(parameters["sort"]["enum"])
     assert parameters["tag"]["type"] == "array"

@@ -79,8 +79,9 @@ async def test_the_wall_clock_time_holds_across_a_dst_change(client: httpx.Async
 
 
 async def test_an_all_day_due_repeats_by_date(client: httpx.AsyncClient) -> None:
-    task = await create(client, due={"date": "2026-01-31", "time_zone": "Pacific/Auckland"},
-                        recurrence="FREQ=MONTHLY")  # fmt: skip
+    task = await create(
+        client, due={"date": "2026-01-31", "time_zone": "Pacific/Auckland"}, recurrence="FREQ=MONTHLY"
+    )
     upcoming = (await client.get(f"/api/tasks/{next_id(await complete(client, task['id']))}")).json()
     # Months without a 31st are skipped (RFC 5545), and the first after today is December's.
     assert upcoming["due"]["date"] == "2026-12-31"
@@ -89,8 +90,9 @@ async def test_an_all_day_due_repeats_by_date(client: httpx.AsyncClient) -> None
 async def test_a_task_left_undone_comes_back_once_after_now(
     client: httpx.AsyncClient, fixed_clock: FixedClock
 ) -> None:
-    task = await create(client, due={"date": "2026-11-19", "time": "08:00", "time_zone": "UTC"},
-                        recurrence="FREQ=DAILY")  # fmt: skip
+    task = await create(
+        client, due={"date": "2026-11-19", "time": "08:00", "time_zone": "UTC"}, recurrence="FREQ=DAILY"
+    )
     response = await complete(client, task["id"])  # a week late, at 10:00 on the 26th
     upcoming = (await client.get(f"/api/tasks/{next_id(response)}")).json()
     assert upcoming["due"]["date"] == "2026-11-27"
@@ -110,8 +112,13 @@ async def test_water_the_plants_three_days_after_i_last_did(
 ) -> None:
     """repeat_from=completion: completed on Wednesday, at any hour, it is due on Saturday."""
     due = {"date": "2026-11-28", "time": "18:00", "time_zone": "Europe/Berlin"}
-    task = await create(client, title="Water the plants", due=due, recurrence="FREQ=DAILY;INTERVAL=3",
-                        repeat_from="completion")  # fmt: skip
+    task = await create(
+        client,
+        title="Water the plants",
+        due=due,
+        recurrence="FREQ=DAILY;INTERVAL=3",
+        repeat_from="completion",
+    )
     fixed_clock.at = completed_at
     upcoming = (await client.get(f"/api/tasks/{next_id(await complete(client, task['id']))}")).json()
     assert upcoming["due"] == {**due, "date": "2026-12-05", "at": "2026-12-05T17:00:00.000Z"}
@@ -224,8 +231,10 @@ class TestQuota:
         self, client: httpx.AsyncClient
     ) -> None:
         recurring, *_ = await self.fill(client, self.LIMIT, **CONTRACT_EXAMPLE_BODY)
-        for route, body in ((f"/api/tasks/{recurring['id']}", {"completed": True}),
-                            (f"/api/tasks/{recurring['id']}/complete", None)):  # fmt: skip
+        for route, body in (
+            (f"/api/tasks/{recurring['id']}", {"completed": True}),
+            (f"/api/tasks/{recurring['id']}/complete", None),
+        ):
             refused = assert_problem(await client.patch(route, json=body), 409)
             assert refused["type"].endswith("/quota-exceeded")
         assert (await client.get(f"/api/tasks/{recurring['id']}")).json() == recurring
