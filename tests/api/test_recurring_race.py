@@ -81,14 +81,15 @@ def test_concurrent_completions_create_exactly_one_occurrence(
 
         tasks = clients[1].get("/api/tasks", params={"sort": "created_at"}).json()
         done = fetch(clients[0], task["id"]).json()
-        assert [other["id"] for other in tasks] == [task["id"], done["next_occurrence_id"]], tasks
-        assert (done["completed"], tasks[1]["completed"], tasks[1]["due"]["date"]) == (
-            True,
-            False,
-            "2030-01-08",
-        )
+        following = [other for other in tasks if other["due"]["date"] == "2030-01-08"]
+        assert [other["id"] for other in following] == [done["next_occurrence_id"]], tasks
+        assert done["completed"] is True
+        # No day of the series twice. When the PATCH commits first, complete-all then finds the new
+        # occurrence pending and completes it too, which rightly creates the one after it.
+        assert len({other["due"]["date"] for other in tasks}) == len(tasks), tasks
+        assert len(tasks) in ({2, 3} if complete_all in requests else {2}), tasks
         links = [response.headers["link"] for response in responses if "link" in response.headers]
-        # The request whose transaction completed the task links to the occurrence; the other sees
+        # The request whose transaction completed the task links to the occurrence; the other found
         # it completed already (complete-all answers a count, so it may be the one with no link).
         assert links in ([f'</api/tasks/{done["next_occurrence_id"]}>; rel="next"'], []), links
         if complete_all not in requests:
