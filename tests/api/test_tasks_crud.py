@@ -68,11 +68,17 @@ def test_get_returns_the_task_with_an_etag(client: httpx.Client) -> None:
     assert response.headers["content-type"].startswith("application/json")
 
 
+def _stamps(task: dict[str, Any]) -> dict[str, Any]:
+    """What the server stamps on an edit: updated_at, and completed_at when it completes the task."""
+    return {"updated_at": task["updated_at"], "completed_at": task["completed_at"]}
+
+
 def test_put_replaces_every_field_given(client: httpx.Client) -> None:
     task = create_task(client, title="old", description="old text")
     body = {"title": "new", "description": "new text", "completed": True}
     replaced = _edited(client, task["id"], "PUT", body)
-    assert replaced == {**task, **body, "updated_at": replaced["updated_at"]}
+    assert replaced == {**task, **body, **_stamps(replaced)}
+    assert_recent(replaced["completed_at"])
 
 
 def test_put_keeps_an_omitted_description_and_completed(client: httpx.Client) -> None:
@@ -113,7 +119,8 @@ def test_put_without_a_title_keeps_the_title(client: httpx.Client) -> None:
 def test_patch_changes_only_the_fields_given(client: httpx.Client, changes: dict[str, Any]) -> None:
     task = create_task(client, title="original", description="original text")
     patched = _edited(client, task["id"], "PATCH", changes)
-    assert patched == {**task, **changes, "updated_at": patched["updated_at"]}
+    assert patched == {**task, **changes, **_stamps(patched)}
+    assert (patched["completed_at"] is not None) is patched["completed"]
 
 
 def test_patch_with_a_null_description_clears_it(client: httpx.Client) -> None:

@@ -64,7 +64,7 @@ ACCEPTED = [
         {"description": " kept  as given "}, {"description": " kept  as given "}, id="description-as-is"
     ),
     pytest.param(
-        {"title": "x", "colour": "red", "tags": [1, 2], "nested": {"a": None}},
+        {"title": "x", "colour": "red", "labels": [1, 2], "nested": {"a": None}},
         {"title": "x"},
         id="unknown-fields-ignored",
     ),
