@@ -84,7 +84,12 @@ async def test_delete_is_204_with_no_body_and_the_task_is_gone(client: httpx.Asy
 async def test_me_is_200_with_the_callers_id(client: httpx.AsyncClient, user_id: str) -> None:
     response = await client.get("/api/me")
     assert response.status_code == 200
-    assert response.json() == {"user_id": user_id, "email": None, "name": None}
+    assert response.json() == {
+        "user_id": user_id,
+        "email": None,
+        "name": None,
+        "tasks": {"total": 0, "completed": 0, "limit": 10000},
+    }
 
 
 @pytest.mark.parametrize("path", ["/healthz", "/readyz"])
@@ -94,13 +99,32 @@ async def test_health_is_200_without_a_token(anonymous: httpx.AsyncClient, path:
     assert response.json() == {"status": "ok"}
 
 
-@pytest.mark.parametrize("task_id", [MISSING_TASK_ID, "abc", "0", "-1", "1.5", str(2**63)])
 @pytest.mark.parametrize("operation", ONE_TASK_OPERATIONS, ids=str)
-async def test_no_such_task_is_404(
-    client: httpx.AsyncClient, operation: Operation, task_id: int | str
-) -> None:
-    body = assert_problem(await send(client, operation, task_id), 404)
+async def test_no_such_task_is_404(client: httpx.AsyncClient, operation: Operation) -> None:
+    body = assert_problem(await send(client, operation, MISSING_TASK_ID), 404)
     assert body["detail"] == "No such task."
+
+
+# Only digits name a task; an integer out of range (1 to 2**63 - 1) is a 422 naming the id.
+@pytest.mark.parametrize(
+    ("task_id", "status"), [("abc", 404), ("-1", 404), ("1.5", 404), ("0", 422), (str(2**63), 422)]
+)
+@pytest.mark.parametrize("operation", ONE_TASK_OPERATIONS, ids=str)
+async def test_a_path_id_that_is_not_a_task_id_is_404_or_422(
+    client: httpx.AsyncClient, operation: Operation, task_id: str, status: int
+) -> None:
+    response = await send(client, operation, task_id)
+    assert_problem(response, status)
+    if status == 422:
+        assert_invalid(response, "task_id")
+
+
+@pytest.mark.parametrize("path", ["/api/tasks/clear-completed", "/api/tasks/complete-all"])
+@pytest.mark.parametrize("method", ["GET", "PUT", "PATCH", "DELETE"])
+async def test_the_bulk_routes_take_only_post(client: httpx.AsyncClient, path: str, method: str) -> None:
+    response = await client.request(method, path)
+    assert_problem(response, 405)
+    assert response.headers["allow"] == "POST"
 
 
 @pytest.mark.parametrize("operation", ONE_TASK_OPERATIONS, ids=str)
@@ -136,7 +160,7 @@ async def test_the_current_if_match_is_honoured(client: httpx.AsyncClient, opera
         ("POST", "/api/tasks", {"title": ""}, "title"),
         ("POST", "/api/tasks", {"title": "x" * 201}, "title"),
         ("POST", "/api/tasks", {"title": "t", "completed": "yes"}, "completed"),
-        ("PUT", "/api/tasks/{id}", {"description": "no title"}, "title"),
+        ("PUT", "/api/tasks/{id}", {"title": "   "}, "title"),
         ("PATCH", "/api/tasks/{id}", {"title": None}, "title"),
         ("PATCH", "/api/tasks/{id}/complete", {"completed": "maybe"}, "completed"),
         ("GET", "/api/tasks?limit=0", None, "limit"),
