@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from adapters.sql.task_reader import SqlTaskReader
 from dependency_injector import containers, providers
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -18,7 +19,6 @@ from adapters.sql.engine import PoolSettings, UnsupportedDatabaseUrl, create_eng
 from adapters.sql.migrate import upgrade_to_latest
 from adapters.sql.runner import statement_runner
 from adapters.sql.schema_version import SqlSchemaVersion
-from adapters.sql.task_reader import SqlTaskReader
 from adapters.sql.task_repo import SqlTaskRepo
 from application.clock import SystemClock
 from application.ports import TokenVerifier

@@ -17,7 +17,6 @@ from application.errors import AuthenticationFailed
 from application.ports import TokenVerifier
 from domain.fields import OWNER_ID_MAX_LENGTH
 from domain.identity import Principal
-from domain.fields import OWNER_ID_MAX_LENGTH
 from domain.text import is_storable
 
 HMAC_ALGORITHM = "HS256"

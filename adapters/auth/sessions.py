@@ -24,8 +24,8 @@ from sqlalchemy.types import NullType
 from adapters.sql.runner import EngineRunner
 from application.errors import AuthenticationFailed, SchemaOutdated, StorageUnavailable
 from application.ports import TokenVerifier
-from domain.identity import Principal
 from domain.fields import OWNER_ID_MAX_LENGTH
+from domain.identity import Principal
 from domain.text import is_storable
 
 MAX_CACHE_SECONDS = 30.0

@@ -182,7 +182,8 @@ async def test_an_expiry_stored_as_epoch_milliseconds_is_read(
 
 
 async def test_a_database_that_is_not_there_is_503_not_401() -> None:
-    unreachable = create_engine(f"postgresql://todo:todo@127.0.0.1:{free_port()}/auth", PoolSettings(timeout_seconds=4.0))
+    nowhere = f"postgresql://todo:todo@127.0.0.1:{free_port()}/auth"
+    unreachable = create_engine(nowhere, PoolSettings(timeout_seconds=4.0))
     verifier = SessionTokenVerifier(unreachable, timeout_seconds=2)
     try:
         for _ in range(2):  # an outage is not remembered as an unknown token
