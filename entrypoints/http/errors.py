@@ -202,7 +202,10 @@ def unknown_query_parameters(error: UnknownQueryParameters) -> ProblemResponse:
 
 
 def _hint(name: str) -> tuple[str, str]:
-    """`sortBy` and `per-page` are hinted like `sort_by` and `per_page`."""
+    """`sortBy` and `per-page` are hinted like `sort_by` and `per_page`; `tag[]` (qs, axios) as `tag`."""
+    if name.endswith("[]"):
+        base = name[:-2]
+        return base, f"{base}, repeated without brackets ({base}=a&{base}=b)"
     snake = _CAMEL_HUMP.sub("_", name).replace("-", "_").lower()
     return QUERY_PARAMETER_HINTS.get(snake, ("", ""))
 
