@@ -3,30 +3,34 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from datetime import UTC, date, datetime, time
+from typing import Any, ClassVar
 
 import pytest
 
 from application.use_cases import (
+    AccountTasks,
+    ClearCompleted,
+    CompleteAll,
+    CountTasks,
     CreateTask,
     CreateTaskCommand,
     DeleteTask,
     DeleteTaskCommand,
+    EditTask,
+    EditTaskCommand,
     GetTask,
     GetTaskCommand,
+    ListTags,
     ListTasks,
     ListTasksCommand,
-    PatchTask,
-    PatchTaskCommand,
-    ReplaceTask,
-    ReplaceTaskCommand,
-    SetCompletion,
-    SetCompletionCommand,
 )
-from domain.errors import InvalidTask, TaskNotFound, VersionMismatch
-from domain.task import NewTask, SortField, StatusFilter, Task, TaskChanges, TaskQuery
+from domain.due import Due
+from domain.errors import InvalidTask, QuotaExceeded, TaskNotFound, VersionMismatch
+from domain.query import SortField, StatusFilter, TagCount, TaskQuery
+from domain.task import FLIP, NewTask, Task, TaskChanges
 from entrypoints.container import Container
-from tests.support.memory import T0, FixedClock
+from tests.support.memory import T0, FixedClock, build_memory_container, memory_settings
 
 ALICE = "alice"
 BOB = "bob"
@@ -38,15 +42,26 @@ class App:
     create: CreateTask
     get: GetTask
     list: ListTasks
-    replace: ReplaceTask
-    patch: PatchTask
-    complete: SetCompletion
+    edit: EditTask
     delete: DeleteTask
+    clear_completed: ClearCompleted
+    complete_all: CompleteAll
+    tags: ListTags
+    counts: CountTasks
 
     async def add(self, owner: str, title: str, **fields: Any) -> Task:
         task = await self.create(CreateTaskCommand(owner, NewTask(title=title, **fields)))
         self.clock.advance()
         return task
+
+    async def change(
+        self, owner: str, task_id: int, *, expected_version: int | None = None, **changes: Any
+    ) -> Task:
+        """What PUT, PATCH and /complete all do: EditTask with the named changes."""
+        command = EditTaskCommand(
+            owner_id=owner, task_id=task_id, changes=TaskChanges(**changes), expected_version=expected_version
+        )
+        return (await self.edit(command)).task
 
     async def fetch(self, owner: str, task_id: int) -> Task:
         return await self.get(GetTaskCommand(owner, task_id))
@@ -64,10 +79,12 @@ def app(memory_container: Container, fixed_clock: FixedClock) -> App:
         create=memory_container.create_task(),
         get=memory_container.get_task(),
         list=memory_container.list_tasks(),
-        replace=memory_container.replace_task(),
-        patch=memory_container.patch_task(),
-        complete=memory_container.set_completion(),
+        edit=memory_container.edit_task(),
         delete=memory_container.delete_task(),
+        clear_completed=memory_container.clear_completed(),
+        complete_all=memory_container.complete_all(),
+        tags=memory_container.list_tags(),
+        counts=memory_container.count_tasks(),
     )
 
 
@@ -104,20 +121,18 @@ class TestOwnership:
 
     async def test_replace(self, app: App, alices: Task) -> None:
         with pytest.raises(TaskNotFound):
-            await app.replace(ReplaceTaskCommand(owner_id=BOB, task_id=alices.id, title="mine"))
+            await app.change(BOB, alices.id, title="mine")
         assert await app.fetch(ALICE, alices.id) == alices
 
     async def test_patch(self, app: App, alices: Task) -> None:
         with pytest.raises(TaskNotFound):
-            await app.patch(
-                PatchTaskCommand(owner_id=BOB, task_id=alices.id, changes=TaskChanges(description=None))
-            )
+            await app.change(BOB, alices.id, description=None)
         assert await app.fetch(ALICE, alices.id) == alices
 
-    @pytest.mark.parametrize("completed", [None, True])
-    async def test_complete(self, app: App, alices: Task, completed: bool | None) -> None:
+    @pytest.mark.parametrize("completed", [FLIP, True])
+    async def test_complete(self, app: App, alices: Task, completed: object) -> None:
         with pytest.raises(TaskNotFound):
-            await app.complete(SetCompletionCommand(owner_id=BOB, task_id=alices.id, completed=completed))
+            await app.change(BOB, alices.id, completed=completed)
         assert await app.fetch(ALICE, alices.id) == alices
 
     async def test_delete(self, app: App, alices: Task) -> None:
@@ -129,7 +144,7 @@ class TestOwnership:
         with pytest.raises(TaskNotFound):
             await app.delete(DeleteTaskCommand(BOB, alices.id, expected_version=1))
         with pytest.raises(TaskNotFound):
-            await app.complete(SetCompletionCommand(owner_id=BOB, task_id=alices.id, expected_version=1))
+            await app.change(BOB, alices.id, completed=FLIP, expected_version=1)
         assert await app.fetch(ALICE, alices.id) == alices
 
     async def test_list_shows_only_own_tasks(self, app: App, alices: Task) -> None:
@@ -149,7 +164,7 @@ class TestOwnership:
 class TestReplace:
     async def test_omitted_fields_keep_their_value(self, app: App) -> None:
         task = await app.add(ALICE, "old", description="keep me", completed=True)
-        replaced = await app.replace(ReplaceTaskCommand(owner_id=ALICE, task_id=task.id, title=" new "))
+        replaced = await app.change(ALICE, task.id, title=" new ")
         assert (replaced.title, replaced.description, replaced.completed) == ("new", "keep me", True)
         assert replaced.version == 2
         assert replaced.created_at == T0
@@ -157,17 +172,14 @@ class TestReplace:
 
     async def test_given_fields_replace_and_none_clears_description(self, app: App) -> None:
         task = await app.add(ALICE, "old", description="gone")
-        command = ReplaceTaskCommand(
-            owner_id=ALICE, task_id=task.id, title="new", description=None, completed=True
-        )
-        await app.replace(command)
+        await app.change(ALICE, task.id, title="new", description=None, completed=True)
         stored = await app.fetch(ALICE, task.id)
         assert (stored.title, stored.description, stored.completed) == ("new", None, True)
 
     async def test_invalid_title_changes_nothing(self, app: App) -> None:
         task = await app.add(ALICE, "old")
         with pytest.raises(InvalidTask):
-            await app.replace(ReplaceTaskCommand(owner_id=ALICE, task_id=task.id, title="   "))
+            await app.change(ALICE, task.id, title="   ")
         assert await app.fetch(ALICE, task.id) == task
 
 
@@ -175,27 +187,23 @@ class TestPatch:
     async def test_nothing_to_change_is_invalid(self, app: App) -> None:
         task = await app.add(ALICE, "t")
         with pytest.raises(InvalidTask):
-            await app.patch(PatchTaskCommand(owner_id=ALICE, task_id=task.id, changes=TaskChanges()))
+            await app.change(ALICE, task.id)
         assert await app.fetch(ALICE, task.id) == task
 
     async def test_changes_only_named_fields(self, app: App) -> None:
         task = await app.add(ALICE, "title", description="desc")
-        patched = await app.patch(
-            PatchTaskCommand(owner_id=ALICE, task_id=task.id, changes=TaskChanges(completed=True))
-        )
+        patched = await app.change(ALICE, task.id, completed=True)
         assert (patched.title, patched.description, patched.completed) == ("title", "desc", True)
         assert patched.version == 2
 
     async def test_description_none_clears_it(self, app: App) -> None:
         task = await app.add(ALICE, "title", description="desc")
-        await app.patch(
-            PatchTaskCommand(owner_id=ALICE, task_id=task.id, changes=TaskChanges(description=None))
-        )
+        await app.change(ALICE, task.id, description=None)
         assert (await app.fetch(ALICE, task.id)).description is None
 
     async def test_missing_task_is_not_found(self, app: App) -> None:
         with pytest.raises(TaskNotFound):
-            await app.patch(PatchTaskCommand(owner_id=ALICE, task_id=999, changes=TaskChanges(title="x")))
+            await app.change(ALICE, 999, title="x")
 
 
 class TestCompletion:
@@ -203,15 +211,14 @@ class TestCompletion:
     @pytest.mark.parametrize("target", [False, True])
     async def test_set(self, app: App, before: bool, target: bool) -> None:
         task = await app.add(ALICE, "t", completed=before)
-        done = await app.complete(SetCompletionCommand(owner_id=ALICE, task_id=task.id, completed=target))
+        done = await app.change(ALICE, task.id, completed=target)
         assert done.completed is target
         assert done.version == 2
 
     async def test_no_value_toggles(self, app: App) -> None:
         task = await app.add(ALICE, "t")
-        command = SetCompletionCommand(owner_id=ALICE, task_id=task.id)
-        assert (await app.complete(command)).completed is True
-        assert (await app.complete(command)).completed is False
+        assert (await app.change(ALICE, task.id, completed=FLIP)).completed is True
+        assert (await app.change(ALICE, task.id, completed=FLIP)).completed is False
         stored = await app.fetch(ALICE, task.id)
         assert (stored.completed, stored.version) == (False, 3)
 
@@ -219,38 +226,27 @@ class TestCompletion:
 class TestExpectedVersion:
     async def test_match_applies(self, app: App) -> None:
         task = await app.add(ALICE, "t")
-        done = await app.complete(
-            SetCompletionCommand(owner_id=ALICE, task_id=task.id, completed=True, expected_version=1)
-        )
+        done = await app.change(ALICE, task.id, completed=True, expected_version=1)
         assert (done.completed, done.version) == (True, 2)
 
     async def test_mismatch_changes_nothing(self, app: App) -> None:
         task = await app.add(ALICE, "t", description="d")
         stale = 5
         with pytest.raises(VersionMismatch):
-            await app.replace(
-                ReplaceTaskCommand(owner_id=ALICE, task_id=task.id, title="x", expected_version=stale)
-            )
+            await app.change(ALICE, task.id, title="x", expected_version=stale)
         with pytest.raises(VersionMismatch):
-            await app.patch(
-                PatchTaskCommand(
-                    owner_id=ALICE,
-                    task_id=task.id,
-                    changes=TaskChanges(description=None),
-                    expected_version=stale,
-                )
-            )
+            await app.change(ALICE, task.id, description=None, expected_version=stale)
         with pytest.raises(VersionMismatch):
-            await app.complete(SetCompletionCommand(owner_id=ALICE, task_id=task.id, expected_version=stale))
+            await app.change(ALICE, task.id, completed=FLIP, expected_version=stale)
         with pytest.raises(VersionMismatch):
             await app.delete(DeleteTaskCommand(ALICE, task.id, expected_version=stale))
         assert await app.fetch(ALICE, task.id) == task
 
     async def test_old_version_after_an_edit_is_a_mismatch(self, app: App) -> None:
         task = await app.add(ALICE, "t")
-        await app.complete(SetCompletionCommand(owner_id=ALICE, task_id=task.id))
+        await app.change(ALICE, task.id, completed=FLIP)
         with pytest.raises(VersionMismatch):
-            await app.complete(SetCompletionCommand(owner_id=ALICE, task_id=task.id, expected_version=1))
+            await app.change(ALICE, task.id, completed=FLIP, expected_version=1)
         assert (await app.fetch(ALICE, task.id)).completed is True
 
 
@@ -303,9 +299,7 @@ class TestList:
     @pytest.mark.usefixtures("seeded")
     async def test_sort_by_updated_at_follows_edits(self, app: App) -> None:
         oldest = (await app.list(ListTasksCommand(ALICE, TaskQuery(descending=False)))).items[0]
-        await app.patch(
-            PatchTaskCommand(owner_id=ALICE, task_id=oldest.id, changes=TaskChanges(title="date"))
-        )
+        await app.change(ALICE, oldest.id, title="date")
         assert await app.page(ALICE, sort=SortField.UPDATED_AT) == (["date", "Banana", "apple"], 3)
         assert await app.page(ALICE, sort=SortField.UPDATED_AT, descending=False) == (
             ["apple", "Banana", "date"],
@@ -374,3 +368,63 @@ class TestList:
 
     async def test_empty_list(self, app: App) -> None:
         assert await app.page(ALICE) == ([], 0)
+
+
+class TestV2:
+    """The v2 use cases, through the same container."""
+
+    WEEKLY: ClassVar[dict[str, Any]] = {
+        "due": Due(date=date(2026, 12, 7), time=time(9, 30), time_zone="Europe/Berlin"),
+        "recurrence": "FREQ=WEEKLY;BYDAY=MO",
+    }
+
+    async def test_completing_a_recurring_task_reports_the_occurrence_it_created(self, app: App) -> None:
+        task = await app.add(ALICE, "sync", **self.WEEKLY)
+        edited = await app.edit(
+            EditTaskCommand(owner_id=ALICE, task_id=task.id, changes=TaskChanges(completed=True))
+        )
+        assert edited.next_occurrence is not None
+        assert edited.task.next_occurrence_id == edited.next_occurrence.id
+        assert edited.next_occurrence.due == Due(
+            date=date(2026, 12, 14), time=time(9, 30), time_zone="Europe/Berlin"
+        )
+        again = await app.edit(
+            EditTaskCommand(owner_id=ALICE, task_id=task.id, changes=TaskChanges(title="x"))
+        )
+        assert again.next_occurrence is None
+
+    async def test_overdue_is_measured_against_the_clock(self, app: App) -> None:
+        await app.add(ALICE, "late", due=Due(date=date(2026, 11, 25)))
+        await app.add(ALICE, "today", due=Due(date=date(2026, 11, 26)))
+        assert await app.page(ALICE, status=StatusFilter.OVERDUE) == (["late"], 1)
+        app.clock.at = datetime(2026, 11, 27, 0, 0, 1, tzinfo=UTC)
+        assert await app.page(ALICE, status=StatusFilter.OVERDUE, sort=SortField.TITLE, descending=False) == (
+            ["late", "today"],
+            2,
+        )
+
+    async def test_bulk_changes_touch_only_the_owners_tasks(self, app: App) -> None:
+        await app.add(ALICE, "done", completed=True)
+        await app.add(ALICE, "pending")
+        bobs = await app.add(BOB, "bob's", completed=True)
+        bobs_pending = await app.add(BOB, "bob's pending")
+        assert await app.clear_completed(ALICE) == 1
+        assert await app.complete_all(ALICE) == 1
+        assert await app.fetch(BOB, bobs.id) == bobs
+        assert await app.fetch(BOB, bobs_pending.id) == bobs_pending
+        assert await app.counts(ALICE) == AccountTasks(total=1, completed=1, limit=10000)
+
+    async def test_tags_are_counted_per_owner(self, app: App) -> None:
+        await app.add(ALICE, "a", tags=["Work", "home"])
+        await app.add(ALICE, "b", tags=["work"])
+        await app.add(BOB, "c", tags=["bob"])
+        assert await app.tags(ALICE) == [TagCount("home", 1), TagCount("Work", 2)]
+
+    async def test_the_task_limit_comes_from_the_settings(self, fixed_clock: FixedClock) -> None:
+        settings = memory_settings().model_copy(update={"max_tasks_per_user": 1})
+        container = build_memory_container(fixed_clock, settings)
+        create = container.create_task()
+        await create(CreateTaskCommand(ALICE, NewTask(title="the one")))
+        with pytest.raises(QuotaExceeded):
+            await create(CreateTaskCommand(ALICE, NewTask(title="one too many")))
+        assert (await container.count_tasks()(ALICE)).limit == 1
