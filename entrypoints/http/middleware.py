@@ -159,8 +159,8 @@ def normalize_path(scope: Scope) -> None:
         state["tasks_prefix"] = f"/api/{hackathon['user']}"
         written, changed = "/api" + hackathon["rest"], True
     if changed:
+        # raw_path stays as sent, as Starlette's own Mount leaves it: routing reads only `path`.
         scope["path"] = unquote(written)
-        scope["raw_path"] = written.encode("latin-1")
 
 
 def _header(scope: Scope, name: bytes) -> str | None:
