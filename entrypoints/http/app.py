@@ -21,7 +21,8 @@ from entrypoints.http.middleware import (
 from entrypoints.http.responses import JsonResponse
 from entrypoints.http.routes import api_router, health_router
 
-EXPOSED_HEADERS = ["Location", "X-Total-Count", "X-Request-ID", "ETag"]
+EXPOSED_HEADERS = ["Location", "X-Total-Count", "X-Request-ID", "ETag", "Link", "Idempotency-Replayed"]
+ALLOWED_HEADERS = ["Authorization", "Content-Type", "If-Match", "Idempotency-Key", "X-Request-ID"]
 # Where a route function's name is not the verb a generated client should call.
 _OPERATION_IDS = {
     "patch_task": "updateTask",
@@ -58,6 +59,8 @@ def create_app(container: Container) -> FastAPI:
         description="Tasks for users of a Better Auth frontend. Every /api route needs a bearer JWT.",
         default_response_class=JsonResponse,
         lifespan=lifespan,
+        # Never a 307 for a trailing slash: the request context middleware serves both spellings.
+        redirect_slashes=False,
     )
     app.include_router(api_router(container))
     app.include_router(health_router(container))
@@ -69,8 +72,10 @@ def create_app(container: Container) -> FastAPI:
         CORSMiddleware,
         allow_origins=settings.allowed_origins,
         allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
-        allow_headers=["Authorization", "Content-Type", "If-Match", "X-Request-ID"],
+        allow_headers=ALLOWED_HEADERS,
         expose_headers=EXPOSED_HEADERS,
+        # For frontends that fetch with credentials: "include" out of habit; we read no cookie.
+        allow_credentials=True,
         max_age=600,
     )
     app.add_middleware(RequestContextMiddleware)

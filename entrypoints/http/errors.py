@@ -1,29 +1,62 @@
-"""Every error becomes RFC 9457 problem+json here, and only here."""
+"""Every error becomes RFC 9457 problem+json here, and only here; the types are in problem_types.py."""
 
 from __future__ import annotations
 
+import html
 import logging
-from collections.abc import Mapping
+import re
+from collections.abc import Iterable, Mapping
 from http import HTTPStatus
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
+from starlette.responses import HTMLResponse
 from starlette.routing import Match
 
 from application.errors import AuthenticationFailed, SchemaOutdated, StorageUnavailable
-from domain.errors import InvalidTask, TaskNotFound, VersionMismatch
+from domain.errors import InvalidTask, QuotaExceeded, TaskNotFound, VersionMismatch
+from entrypoints.http.problem_types import (
+    HEADERS_TOO_LARGE,
+    INTERNAL_ERROR,
+    METHOD_NOT_ALLOWED,
+    NO_SUCH_PATH,
+    NOT_FOUND,
+    PAYLOAD_TOO_LARGE,
+    PRECONDITION_FAILED,
+    PROBLEM_TYPES,
+    QUOTA_EXCEEDED,
+    SERVICE_UNAVAILABLE,
+    UNAUTHORIZED,
+    VALIDATION,
+    ProblemType,
+)
 from entrypoints.http.responses import ProblemResponse
 
 log = logging.getLogger("todo_api")
 
 RETRY_AFTER_SECONDS = "2"
 _METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
-
+# Other APIs' spellings, and what to send here instead (offered only where the route takes it).
+QUERY_PARAMETER_HINTS: dict[str, tuple[str, str]] = {
+    "search": ("q", "q (a case-insensitive substring of title or description)"),
+    "query": ("q", "q (a case-insensitive substring of title or description)"),
+    "skip": ("offset", "offset (how many matches to skip)"),
+    "page": ("offset", "limit and offset (offset = (page - 1) * limit)"),
+    "per_page": ("limit", "limit (how many to return)"),
+    "page_size": ("limit", "limit (how many to return)"),
+    "completed": ("status", "status=completed or status=pending"),
+    "sort_by": ("sort", "sort, e.g. sort=-created_at (a leading - sorts descending)"),
+    "order_by": ("sort", "sort, e.g. sort=-created_at (a leading - sorts descending)"),
+    "order": ("sort", "sort, e.g. sort=-created_at (a leading - sorts descending)"),
+    "sort_direction": ("sort", "sort, e.g. sort=-created_at (a leading - sorts descending)"),
+}
+_CAMEL_HUMP = re.compile(r"(?<=[a-z])(?=[A-Z])")
 
 BODY_TOO_LARGE = "The request body is larger than 64 KiB."
 SCHEMA_OUTDATED = "The database schema is behind this version of the API: run `todo-api migrate`."
+NOT_JSON = "The body must be JSON sent with the header Content-Type: application/json."
 
 
 class BodyTooLarge(HTTPException):
@@ -37,19 +70,26 @@ class PreconditionMalformed(Exception):
     """An If-Match header that names no version we could ever have."""
 
 
+class UnknownQueryParameters(Exception):
+    """Query parameters the route does not take: refused, since an ignored filter shows wrong data."""
+
+    def __init__(self, unknown: Iterable[str], accepted: Iterable[str]) -> None:
+        self.unknown = list(unknown)
+        self.accepted = sorted(accepted)
+        super().__init__(", ".join(self.unknown))
+
+
 def problem(
-    status: int,
+    kind: ProblemType,
     detail: str,
     *,
     headers: Mapping[str, str] | None = None,
     errors: list[dict[str, Any]] | None = None,
+    status: int | None = None,
 ) -> ProblemResponse:
-    body: dict[str, Any] = {
-        "type": "about:blank",
-        "title": HTTPStatus(status).phrase,
-        "status": status,
-        "detail": detail,
-    }
+    """`status` only for statuses no type describes; everything we mean to send has its type."""
+    status = status or kind.status
+    body: dict[str, Any] = {"type": kind.uri, "title": kind.title, "status": status, "detail": detail}
     if errors is not None:
         body["errors"] = errors
     return ProblemResponse(body, status_code=status, headers=headers)
@@ -58,11 +98,11 @@ def problem(
 def unauthorized(reason: str, *, token_presented: bool) -> ProblemResponse:
     challenge = 'Bearer error="invalid_token"' if token_presented else "Bearer"
     detail = f"The bearer token was rejected: {reason}." if token_presented else reason
-    return problem(401, detail, headers={"WWW-Authenticate": challenge})
+    return problem(UNAUTHORIZED, detail, headers={"WWW-Authenticate": challenge})
 
 
 def internal_error() -> ProblemResponse:
-    return problem(500, "Something went wrong on our side; it has been logged.")
+    return problem(INTERNAL_ERROR, "Something went wrong on our side; it has been logged.")
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -73,15 +113,24 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(TaskNotFound)
     async def _not_found(_: Request, __: TaskNotFound) -> ProblemResponse:
         # The same words whether the task never existed or belongs to someone else.
-        return problem(404, "No such task.")
+        return problem(NOT_FOUND, "No such task.")
 
     @app.exception_handler(VersionMismatch)
     async def _stale(_: Request, error: VersionMismatch) -> ProblemResponse:
-        return problem(412, "The task has changed since that version; fetch it again and retry.")
+        return problem(
+            PRECONDITION_FAILED, "The task has changed since that version; fetch it again and retry."
+        )
 
     @app.exception_handler(PreconditionMalformed)
     async def _bad_precondition(_: Request, __: PreconditionMalformed) -> ProblemResponse:
-        return problem(412, 'If-Match must be "*" or one ETag of this task, like W/"3".')
+        return problem(PRECONDITION_FAILED, 'If-Match must be "*" or one ETag of this task, like W/"3".')
+
+    @app.exception_handler(QuotaExceeded)
+    async def _quota(_: Request, error: QuotaExceeded) -> ProblemResponse:
+        return problem(
+            QUOTA_EXCEEDED,
+            f"You already have {error.limit} tasks, the most one user may hold; delete some first.",
+        )
 
     @app.exception_handler(InvalidTask)
     async def _invalid(_: Request, error: InvalidTask) -> ProblemResponse:
@@ -90,15 +139,23 @@ def install_error_handlers(app: FastAPI) -> None:
         else:
             loc = ["query" if error.field in {"q", "limit", "offset"} else "body", error.field]
         return problem(
-            422,
+            VALIDATION,
             f"The request is invalid: {error.field} {error.message}.",
             errors=[{"loc": loc, "msg": error.message}],
         )
 
+    @app.exception_handler(UnknownQueryParameters)
+    async def _unknown_query(_: Request, error: UnknownQueryParameters) -> ProblemResponse:
+        return unknown_query_parameters(error)
+
     @app.exception_handler(RequestValidationError)
-    async def _validation(_: Request, error: RequestValidationError) -> ProblemResponse:
+    async def _validation(request: Request, error: RequestValidationError) -> ProblemResponse:
         errors = [{"loc": list(item["loc"]), "msg": item["msg"]} for item in error.errors()]
-        return problem(422, "The request is invalid; see errors for each field.", errors=errors)
+        if any(item["loc"][:1] == ["body"] for item in errors) and not _sent_as_json(request):
+            # FastAPI reads a body as JSON only when it says so; the errors it then gives are cryptic.
+            header_error = {"loc": ["header", "Content-Type"], "msg": "must be application/json"}
+            return problem(VALIDATION, NOT_JSON, errors=[header_error, *errors])
+        return problem(VALIDATION, "The request is invalid; see errors for each field.", errors=errors)
 
     @app.exception_handler(StorageUnavailable)
     async def _unavailable(_: Request, error: StorageUnavailable) -> ProblemResponse:
@@ -115,18 +172,55 @@ def install_error_handlers(app: FastAPI) -> None:
         if error.status_code == 400:
             # FastAPI's only 400 here: a JSON body that is not even UTF-8. The contract says 422.
             return problem(
-                422,
+                VALIDATION,
                 "The request body is not valid UTF-8 JSON.",
                 errors=[{"loc": ["body"], "msg": "not valid UTF-8 JSON"}],
             )
-        detail = error.detail if isinstance(error.detail, str) else HTTPStatus(error.status_code).phrase
         headers = dict(error.headers or {})
         if error.status_code == 404:
-            detail = "There is nothing at this path."
-        elif error.status_code == 405:
-            detail = "This method is not allowed on this path."
+            return problem(NO_SUCH_PATH, "There is nothing at this path.", headers=headers)
+        if error.status_code == 405:
             headers["Allow"] = _allowed_methods(request)
-        return problem(error.status_code, detail, headers=headers)
+            return problem(METHOD_NOT_ALLOWED, "This method is not allowed on this path.", headers=headers)
+        if error.status_code == 413:
+            return payload_too_large()
+        phrase = HTTPStatus(error.status_code).phrase
+        detail = error.detail if isinstance(error.detail, str) else phrase
+        generic = ProblemType("", error.status_code, phrase, "", "")
+        return problem(generic, detail, headers=headers)
+
+    _serve_problem_pages(app)
+
+
+def unknown_query_parameters(error: UnknownQueryParameters) -> ProblemResponse:
+    sentences, errors = [], []
+    for name in error.unknown:
+        target, advice = _hint(name)
+        if target in error.accepted:
+            sentences.append(f"Unknown query parameter {name!r}: use {advice}.")
+            errors.append({"loc": ["query", name], "msg": f"unknown query parameter; use {target}"})
+        else:
+            sentences.append(f"Unknown query parameter {name!r}.")
+            errors.append({"loc": ["query", name], "msg": "unknown query parameter"})
+    takes = ", ".join(error.accepted) if error.accepted else "no query parameters"
+    sentences.append(f"This route takes {takes}.")
+    return problem(VALIDATION, " ".join(sentences), errors=errors)
+
+
+def _hint(name: str) -> tuple[str, str]:
+    """`sortBy` and `per-page` are hinted like `sort_by` and `per_page`; `tag[]` (qs, axios) as `tag`."""
+    if name.endswith("[]"):
+        base = name[:-2]
+        return base, f"{base}, repeated without brackets ({base}=a&{base}=b)"
+    snake = _CAMEL_HUMP.sub("_", name).replace("-", "_").lower()
+    return QUERY_PARAMETER_HINTS.get(snake, ("", ""))
+
+
+def _sent_as_json(request: Request) -> bool:
+    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    return media_type == "application/json" or (
+        media_type.startswith("application/") and media_type.endswith("+json")
+    )
 
 
 def _allowed_methods(request: Request) -> str:
@@ -140,20 +234,58 @@ def _allowed_methods(request: Request) -> str:
 
 
 def headers_too_large() -> ProblemResponse:
-    return problem(431, "The request headers are larger than 16 KiB in all.")
+    return problem(HEADERS_TOO_LARGE, "The request headers are larger than 16 KiB in all.")
 
 
 def payload_too_large() -> ProblemResponse:
-    return problem(413, BODY_TOO_LARGE)
+    return problem(PAYLOAD_TOO_LARGE, BODY_TOO_LARGE)
 
 
-def service_unavailable() -> ProblemResponse:
-    return problem(
-        503,
-        "The database is not answering; please retry shortly.",
-        headers={"Retry-After": RETRY_AFTER_SECONDS},
+DATABASE_DOWN = "The database is not answering; please retry shortly."
+
+
+def service_unavailable(detail: str = DATABASE_DOWN) -> ProblemResponse:
+    return problem(SERVICE_UNAVAILABLE, detail, headers={"Retry-After": RETRY_AFTER_SECONDS})
+
+
+def _serve_problem_pages(app: FastAPI) -> None:
+    """Each type URI dereferences to a short page saying when it is sent and what to do."""
+
+    @app.get("/problems", include_in_schema=False)
+    async def problem_index() -> HTMLResponse:
+        rows = "".join(
+            f'<tr><td><a href="{kind.uri}">{kind.name}</a></td><td>{kind.status}</td>'
+            f"<td>{_html(kind.when)}</td><td>{_html(kind.remedy)}</td></tr>"
+            for kind in PROBLEM_TYPES.values()
+        )
+        head = "<tr><th>type</th><th>status</th><th>when</th><th>what to do</th></tr>"
+        return _page("Problem types", f"<table>{head}{rows}</table>")
+
+    @app.get("/problems/{name}", include_in_schema=False)
+    async def problem_page(name: str) -> HTMLResponse:
+        kind = PROBLEM_TYPES.get(name)
+        if kind is None:
+            raise HTTPException(404)
+        body = (
+            f"<p>Status {kind.status}. Problem type <code>{kind.uri}</code>.</p>"
+            f"<p><strong>When:</strong> {_html(kind.when)}</p>"
+            f"<p><strong>What to do:</strong> {_html(kind.remedy)}</p>"
+            '<p><a href="/problems">Every problem type</a></p>'
+        )
+        return _page(kind.title, body)
+
+
+def _html(text: str) -> str:
+    """Escaped, with the table's `code spans` shown as code."""
+    return re.sub(r"`([^`]+)`", r"<code>\1</code>", html.escape(text))
+
+
+def _page(title: str, body: str) -> HTMLResponse:
+    return HTMLResponse(
+        f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>'
+        f"</head><body><h1>{html.escape(title)}</h1>{body}</body></html>"
     )
 
 
 def schema_outdated() -> ProblemResponse:
-    return problem(503, SCHEMA_OUTDATED, headers={"Retry-After": RETRY_AFTER_SECONDS})
+    return service_unavailable(SCHEMA_OUTDATED)

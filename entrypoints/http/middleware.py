@@ -8,6 +8,7 @@ import re
 import time
 import uuid
 from typing import Any
+from urllib.parse import quote, unquote
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -34,10 +35,16 @@ _DOCS_CSP = (
 _NO_STORE = (b"cache-control", b"no-store")
 
 
+# The Hackathon II spec's path form: /api/{user_id}/tasks... A first segment "tasks" is always our
+# own form, so /api/tasks/tasks stays the task named "tasks" (a 404), never user "tasks"'s list.
+_USER_TASKS_PATH = re.compile(r"/api/(?P<user>(?!tasks/)[^/]*)(?P<rest>/tasks(?:/.*)?)", re.DOTALL)
+
+
 class RequestContextMiddleware:
     """Request id, cache and security headers and one access-log line, on every response.
 
-    Outermost, so CORS preflights carry them too.
+    Outermost, so CORS preflights carry them too. It also maps the paths frontends send onto our
+    routes before anything routes them (see `normalize_path`).
     """
 
     def __init__(self, app: ASGIApp) -> None:
@@ -48,6 +55,7 @@ class RequestContextMiddleware:
             await self.app(scope, receive, send)
             return
         started = time.perf_counter()
+        normalize_path(scope)
         request_id = _request_id(scope)
         path: str = scope["path"]
         extra_headers = [(b"x-request-id", request_id.encode()), *_SECURITY_HEADERS]
@@ -132,6 +140,32 @@ class SizeLimitMiddleware:
             return message
 
         await self.app(scope, counting_receive, send)
+
+
+def normalize_path(scope: Scope) -> None:
+    """One trailing slash is dropped (no redirect); `/api/{user_id}/tasks…` is served as `/api/tasks…`.
+
+    The user id, percent-decoded, goes to `state["path_user_id"]` for the route class to check, and
+    the prefix as the client wrote it to `state["tasks_prefix"]`, so that links keep its form.
+    """
+    state = scope.setdefault("state", {})
+    state.setdefault("tasks_prefix", "/api")
+    if scope.get("root_path"):
+        return  # Mounted under a prefix by someone else's app: paths are theirs to shape.
+    # The raw path keeps an encoded "/" inside a user id apart from the separators.
+    raw = scope.get("raw_path")
+    written = raw.decode("latin-1").partition("?")[0] if raw else quote(scope["path"])
+    changed = False
+    if len(written) > 1 and written.endswith("/"):
+        written, changed = written[:-1], True
+    hackathon = _USER_TASKS_PATH.fullmatch(written)
+    if hackathon is not None:
+        state["path_user_id"] = unquote(hackathon["user"])
+        state["tasks_prefix"] = f"/api/{hackathon['user']}"
+        written, changed = "/api" + hackathon["rest"], True
+    if changed:
+        # raw_path stays as sent, as Starlette's own Mount leaves it: routing reads only `path`.
+        scope["path"] = unquote(written)
 
 
 def _header(scope: Scope, name: bytes) -> str | None:
