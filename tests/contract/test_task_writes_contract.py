@@ -182,7 +182,7 @@ class TestBulk:
         assert occurrence_id is not None and tasks[daily.id].completed
         assert (tasks[occurrence_id].completed, tasks[occurrence_id].due) == (
             False,
-            Due(date(2026, 12, 2), time(9, 0), "UTC"),
+            Due(date=date(2026, 12, 2), time=time(9, 0), time_zone="UTC"),
         )
         assert len(tasks) == 4
         assert await store.get(stranger, theirs.id) == theirs
