@@ -22,8 +22,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.sql.engine import PoolSettings, create_engine
 from adapters.sql.runner import EngineRunner
-from adapters.sql.task_repo import SqlTaskRepo
-from domain.task import TaskQuery
+from adapters.sql.task_reader import SqlTaskReader
+from domain.query import TaskQuery
 
 _EXECUTION_TIME = re.compile(r"Execution Time: ([0-9.]+) ms")
 
@@ -52,11 +52,11 @@ async def _captured_list_statement(engine: AsyncEngine, owner_id: str, query: Ta
     event.listen(engine.sync_engine, "before_cursor_execute", capture)
     try:
         runner = EngineRunner(engine, timeout_seconds=30.0, max_connections=1)
-        await SqlTaskRepo(runner).list(owner_id, query)
+        await SqlTaskReader(runner).page(owner_id, query)
     finally:
         event.remove(engine.sync_engine, "before_cursor_execute", capture)
     if not captured:
-        raise RuntimeError("SqlTaskRepo.list sent no statement")
+        raise RuntimeError("SqlTaskReader.page sent no statement")
     return captured[-1]
 
 

@@ -20,7 +20,7 @@ from urllib.parse import urlencode
 import httpx
 
 from adapters.auth.dev_tokens import mint_hs256
-from domain.task import SortField, TaskQuery
+from domain.query import SortField, TaskQuery
 from tests.perf import settings
 from tests.perf.explain import Explained, execution_ms, explain_list
 from tests.perf.report import machine_info, markdown_table
