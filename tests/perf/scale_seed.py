@@ -18,7 +18,7 @@ SHORT_SEARCH = "ab"
 _SECONDARY_INDEXES = """
 SELECT c.relname, pg_get_indexdef(i.indexrelid)
 FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
-WHERE i.indrelid = 'tasks'::regclass
+WHERE i.indrelid IN ('tasks'::regclass, 'task_tags'::regclass)
   AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid)
 ORDER BY c.relname
 """
@@ -26,8 +26,11 @@ ORDER BY c.relname
 # Row i belongs to the heavy user when i is a multiple of `stride`, so the heavy user's rows are
 # spread through the table as they would be in a shared database; the rest go round-robin to
 # the other users. Rows whose block (i / stride) ends in 37 mention SEARCH_WORD: 1% of everyone's.
+# v2 fields as `make bench` seeds them: every priority, 0-3 tags, a due on half the rows (all-day
+# in UTC, or timed in a zone; `due_at` is what the API would compute), completed_at when completed.
 _INSERT = """
-INSERT INTO tasks (user_id, title, description, completed, created_at, updated_at, version)
+INSERT INTO tasks (user_id, title, description, completed, created_at, updated_at, version,
+                   priority, tags, due_date, due_time, due_time_zone, due_at, completed_at)
 SELECT
     CASE WHEN i %% %(stride)s = 0 THEN %(heavy)s
          ELSE 'user-' || lpad(((i %% %(others)s) + 1)::text, 6, '0') END,
@@ -39,8 +42,29 @@ SELECT
     i %% 3 = 0,
     timestamptz '2025-01-01 00:00:00+00' + i * interval '10 seconds',
     timestamptz '2025-01-01 00:00:00+00' + i * interval '10 seconds',
-    1
-FROM generate_series(1, %(total)s) AS i
+    1,
+    ((i * 7) %% 5)::smallint,
+    (ARRAY['work', 'home', 'errands', 'Reading', 'urgent-ish', 'health', 'q4'])
+        [1 + i %% 7 : (i %% 7) + (i %% 4)],
+    due.day,
+    due.wall,
+    due.zone,
+    CASE WHEN due.wall IS NULL THEN (due.day + 1)::timestamp AT TIME ZONE 'UTC'
+         ELSE (due.day + due.wall) AT TIME ZONE due.zone END,
+    CASE WHEN i %% 3 = 0 THEN timestamptz '2025-01-01 00:00:00+00' + i * interval '10 seconds' END
+FROM generate_series(1, %(total)s) AS i,
+LATERAL (
+    SELECT CASE WHEN i %% 2 = 0 THEN date '2025-01-01' + (i %% 730) END AS day,
+           CASE WHEN i %% 6 = 0 THEN time '08:30' + (i %% 10) * interval '1 hour' END AS wall,
+           CASE WHEN i %% 6 = 0
+                THEN (ARRAY['Europe/Berlin', 'America/New_York', 'Asia/Tokyo'])[1 + i %% 3] END AS zone
+) AS due
+"""
+
+# One task_tags row per tag, by its lower-case key, as the repository writes them.
+_TAG_ROWS = """
+INSERT INTO task_tags (task_id, tag_key, user_id, name)
+SELECT id, lower(tag), user_id, tag FROM tasks, unnest(tags) AS tag
 """
 
 
@@ -91,6 +115,10 @@ def seed(database_url: str, plan: ScalePlan, progress: Callable[[str], None]) ->
         }
         conn.execute("ALTER TABLE tasks DISABLE TRIGGER USER")
         conn.execute(_INSERT, params)
+        # The foreign key's per-row check is left out for the bulk load: every row comes from tasks.
+        conn.execute("SET session_replication_role = replica")
+        conn.execute(_TAG_ROWS)
+        conn.execute("SET session_replication_role = DEFAULT")
         conn.execute("ALTER TABLE tasks ENABLE TRIGGER USER")
         conn.execute(_RECOUNT)
         timings["insert_s"] = round(time.perf_counter() - started, 1)
@@ -104,6 +132,7 @@ def seed(database_url: str, plan: ScalePlan, progress: Callable[[str], None]) ->
 
         started = time.perf_counter()
         conn.execute("VACUUM (ANALYZE) tasks")
+        conn.execute("VACUUM (ANALYZE) task_tags")
         timings["vacuum_analyze_s"] = round(time.perf_counter() - started, 1)
         progress(f"VACUUM (ANALYZE) in {timings['vacuum_analyze_s']} s")
     return timings

@@ -54,8 +54,7 @@ async def seed_tasks(base_url: str, users: list[BenchUser], tasks_per_user: int)
             raise AssertionError("unreachable")
 
         async def create(user: BenchUser, n: int) -> None:
-            body = {"title": f"Seeded task {n} of {user.user_id}", "description": None if n % 2 else "seed"}
-            response = await post(user, body)
+            response = await post(user, task_body(user.user_id, n))
             if response.status_code != 201:
                 raise RuntimeError(f"seeding got {response.status_code}: {response.text[:200]}")
             user.task_ids.append(int(response.json()["id"]))
@@ -65,6 +64,28 @@ async def seed_tasks(base_url: str, users: list[BenchUser], tasks_per_user: int)
                 for user in users:
                     group.create_task(create(user, n))
     return retried
+
+
+_TAGS = ("work", "home", "errands", "Reading", "urgent-ish", "health", "q4")
+_PRIORITIES = ("none", "low", "medium", "high", "urgent")
+_ZONES = ("Europe/Berlin", "America/New_York", "Asia/Tokyo")
+
+
+def task_body(user_id: str, n: int) -> dict[str, object]:
+    """A realistic v2 task: 0-3 tags, a priority, a due on about half (a third of those timed in a zone)."""
+    body: dict[str, object] = {
+        "title": f"Seeded task {n} of {user_id}",
+        "description": None if n % 2 else "seed",
+        "priority": _PRIORITIES[(n * 7) % len(_PRIORITIES)],
+        "tags": [_TAGS[(n + k * 3) % len(_TAGS)] for k in range(n % 4)],
+    }
+    if n % 2 == 0:
+        day = f"2026-{1 + n % 12:02d}-{1 + (n * 5) % 28:02d}"
+        if n % 3 == 0:
+            body["due"] = {"date": day, "time": f"{8 + n % 10:02d}:30", "time_zone": _ZONES[n % len(_ZONES)]}
+        else:
+            body["due"] = {"date": day}
+    return body
 
 
 def write_users_file(path: Path, users: list[BenchUser]) -> Path:
