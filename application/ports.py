@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
@@ -62,6 +63,28 @@ class TaskReader(Protocol):
         ...
 
     async def counts(self, owner_id: str) -> TaskCounts: ...
+
+
+@dataclass(frozen=True, slots=True)
+class RenderedPage:
+    """A page as the client receives it: `body` is opaque here, only the store and the client read it."""
+
+    body: bytes
+    total: int
+
+
+@dataclass(frozen=True, slots=True)
+class RenderedTask:
+    body: bytes
+    version: int
+
+
+class TaskPageRenderer(Protocol):
+    """The hot reads, rendered by the store in the client's representation, with what heads them."""
+
+    async def page(self, owner_id: str, query: TaskQuery) -> RenderedPage: ...
+
+    async def get(self, owner_id: str, task_id: int) -> RenderedTask | None: ...
 
 
 class SchemaVersion(Protocol):

@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
-from adapters.sql.task_reader import SqlTaskReader
 from dependency_injector import containers, providers
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -19,9 +19,11 @@ from adapters.sql.engine import PoolSettings, UnsupportedDatabaseUrl, create_eng
 from adapters.sql.migrate import upgrade_to_latest
 from adapters.sql.runner import statement_runner
 from adapters.sql.schema_version import SqlSchemaVersion
+from adapters.sql.task_reader import SqlTaskReader
+from adapters.sql.task_render import SqlTaskRenderer
 from adapters.sql.task_repo import SqlTaskRepo
 from application.clock import SystemClock
-from application.ports import TokenVerifier
+from application.ports import TaskPageRenderer, TaskReader, TokenVerifier
 from application.use_cases import (
     CheckReadiness,
     ClearCompleted,
@@ -30,10 +32,13 @@ from application.use_cases import (
     CreateTask,
     DeleteTask,
     EditTask,
+    GetRenderedTask,
     GetTask,
+    ListRenderedTasks,
     ListTags,
     ListTasks,
 )
+from entrypoints.http.rendering import SerializedTasks
 from entrypoints.settings import ConfigurationError, DatabaseSettings, Settings
 
 
@@ -81,9 +86,7 @@ def _session_engine(settings: Settings) -> AsyncEngine | None:
         return create_engine(settings.sessions_database_url, pool)
 
 
-def _routed_verifier(
-    jwts: JwtTokenVerifier, engine: AsyncEngine | None, settings: Settings
-) -> TokenVerifier:
+def _routed_verifier(jwts: JwtTokenVerifier, engine: AsyncEngine | None, settings: Settings) -> TokenVerifier:
     if engine is None:
         return jwts
     sessions = SessionTokenVerifier(
@@ -93,6 +96,16 @@ def _routed_verifier(
         cache_seconds=settings.better_auth_session_cache_seconds,
     )
     return TokenRouter(jwts, sessions)
+
+
+def _task_renderer(reader: TaskReader, runner: providers.Provider[Any]) -> TaskPageRenderer:
+    """PostgreSQL writes the hot reads' JSON itself; other stores' Tasks go through task_json.
+
+    SQLite keeps the Task path: its rows come back through SQLAlchemy's type processing anyway.
+    """
+    if isinstance(reader, SqlTaskReader) and runner().dialect == "postgresql":
+        return SqlTaskRenderer(runner())
+    return SerializedTasks(reader)
 
 
 class Container(containers.DeclarativeContainer):
@@ -118,6 +131,7 @@ class Container(containers.DeclarativeContainer):
         settings,
     )
     task_reader = providers.Singleton(SqlTaskReader, statement_runner)
+    task_renderer = providers.Singleton(_task_renderer, task_reader, statement_runner.provider)
     key_source = providers.Singleton(_key_source, settings)
     jwt_verifier = providers.Singleton(_token_verifier, settings, key_source)
     session_engine = providers.Singleton(_session_engine, settings)
@@ -128,6 +142,8 @@ class Container(containers.DeclarativeContainer):
     create_task = providers.Factory(CreateTask, task_repo, clock, task_limit)
     list_tasks = providers.Factory(ListTasks, task_reader, clock)
     get_task = providers.Factory(GetTask, task_reader)
+    list_rendered_tasks = providers.Factory(ListRenderedTasks, task_renderer, clock)
+    get_rendered_task = providers.Factory(GetRenderedTask, task_renderer)
     # PUT, PATCH and /complete: one use case, one vocabulary of changes.
     edit_task = providers.Factory(EditTask, task_repo, clock, task_limit)
     delete_task = providers.Factory(DeleteTask, task_repo)

@@ -46,6 +46,8 @@ class Settings(DatabaseSettings):
     log_level: Literal["critical", "error", "warning", "info", "debug"] = "info"
     log_format: Literal["json", "text"] = "json"
     max_tasks_per_user: int = Field(default=10000, ge=1)
+    # GET /api/tasks and /api/tasks/{id} served ahead of the framework (entrypoints.http.fast_reads).
+    fast_reads: bool = True
 
     @field_validator("better_auth_secret")
     @classmethod
@@ -61,9 +63,7 @@ class Settings(DatabaseSettings):
     def _lowercase(cls, value: object) -> object:
         return value.lower() if isinstance(value, str) else value
 
-    @field_validator(
-        "jwt_issuer", "jwt_audience", "better_auth_url", "better_auth_jwks_url", mode="before"
-    )
+    @field_validator("jwt_issuer", "jwt_audience", "better_auth_url", "better_auth_jwks_url", mode="before")
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value

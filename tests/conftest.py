@@ -62,9 +62,7 @@ _BACKEND_SETTINGS: dict[str, dict[str, str]] = {}
 
 
 @pytest.fixture(scope="session", params=["postgres", "sqlite", "pgbouncer"])
-def server(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[ApiServer]:
+def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ApiServer]:
     """The real server over real HTTP: on PostgreSQL, on the embedded SQLite, and through PgBouncer."""
     backend = request.param
     database_url = request.getfixturevalue(f"{backend}_url")

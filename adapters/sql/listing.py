@@ -141,7 +141,7 @@ def page_statement(shape: Shape, dialect: str) -> Select[Any]:
         else:
             total = select(func.count().label("total")).where(*_filters(shape)).subquery("total")
         keys = tagged_keys(
-            shape.tags, _OWNER, conditions, sort_column, partial(_ordering, shape=shape), counted
+            shape.tags, _OWNER, conditions, sort_column, partial(ordering, shape=shape), counted
         )
         statement = _page_and_total(keys, total, shape)
     else:
@@ -217,7 +217,7 @@ def _keys(source: Any, conditions: Sequence[ColumnElement[bool]], shape: Shape) 
     return (
         select(source.c.id)
         .where(*conditions)
-        .order_by(*_ordering(source.c, shape))
+        .order_by(*ordering(source.c, shape))
         .limit(bindparam("limit"))
         .offset(bindparam("offset"))
         .subquery("keys")
@@ -230,11 +230,11 @@ def _page_and_total(keys: Any, total: Subquery, shape: Shape) -> Select[Any]:
     return (
         select(total.c.total, page)
         .select_from(total.outerjoin(page, true()))
-        .order_by(*_ordering(page.c, shape))
+        .order_by(*ordering(page.c, shape))
     )
 
 
-def _ordering(columns: Any, shape: Shape) -> Sequence[ColumnElement[Any]]:
+def ordering(columns: Any, shape: Shape) -> Sequence[ColumnElement[Any]]:
     column = columns[_SORT_COLUMNS[shape.sort]]
     key = func.lower(column) if shape.sort is SortField.TITLE else column
     if shape.sort is SortField.DUE:

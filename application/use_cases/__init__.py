@@ -7,6 +7,7 @@ from application.use_cases.edit_task import EditTask, EditTaskCommand
 from application.use_cases.get_task import GetTask, GetTaskCommand
 from application.use_cases.list_tags import ListTags
 from application.use_cases.list_tasks import ListTasks, ListTasksCommand
+from application.use_cases.rendered_reads import GetRenderedTask, ListRenderedTasks
 
 __all__ = [
     "AccountTasks",
@@ -20,8 +21,10 @@ __all__ = [
     "DeleteTaskCommand",
     "EditTask",
     "EditTaskCommand",
+    "GetRenderedTask",
     "GetTask",
     "GetTaskCommand",
+    "ListRenderedTasks",
     "ListTags",
     "ListTasks",
     "ListTasksCommand",

@@ -16,7 +16,11 @@ class ListTasks:
         self._clock = clock
 
     async def __call__(self, command: ListTasksCommand) -> TaskPage:
-        query = command.query
-        if query.status is StatusFilter.OVERDUE and query.now is None:
-            query = replace(query, now=self._clock.now())
-        return await self._reader.page(command.owner_id, query)
+        return await self._reader.page(command.owner_id, measured_query(command.query, self._clock))
+
+
+def measured_query(query: TaskQuery, clock: Clock) -> TaskQuery:
+    """The query with the moment "overdue" is measured against, when it asks for overdue tasks."""
+    if query.status is StatusFilter.OVERDUE and query.now is None:
+        return replace(query, now=clock.now())
+    return query

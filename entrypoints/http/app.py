@@ -9,15 +9,11 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
 from fastapi_offline import FastAPIOffline
-from starlette.middleware.cors import CORSMiddleware
 
 from entrypoints.container import Container, close_resources
 from entrypoints.http.errors import install_error_handlers
-from entrypoints.http.middleware import (
-    InternalErrorMiddleware,
-    RequestContextMiddleware,
-    SizeLimitMiddleware,
-)
+from entrypoints.http.fast_reads import FastReads
+from entrypoints.http.middleware import RequestMiddleware
 from entrypoints.http.responses import JsonResponse
 from entrypoints.http.routes import api_router, health_router
 
@@ -62,23 +58,29 @@ def create_app(container: Container) -> FastAPI:
         # Never a 307 for a trailing slash: the request context middleware serves both spellings.
         redirect_slashes=False,
     )
-    app.include_router(api_router(container))
+    api = api_router(container)
+    app.include_router(api)
     app.include_router(health_router(container))
     install_error_handlers(app)
-    # The last added is the outermost: request ids on everything, CORS headers on 413s and 500s.
-    app.add_middleware(SizeLimitMiddleware)
-    app.add_middleware(InternalErrorMiddleware)
-    app.add_middleware(
-        CORSMiddleware,
-        allow_origins=settings.allowed_origins,
-        allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
-        allow_headers=ALLOWED_HEADERS,
-        expose_headers=EXPOSED_HEADERS,
+    if settings.fast_reads:
+        # Innermost: behind the request middleware, ahead of FastAPI's routing.
+        app.add_middleware(
+            FastReads,
+            verifier=container.token_verifier(),
+            list_tasks=container.list_rendered_tasks(),
+            get_task=container.get_rendered_task(),
+            routes={route.name: route for route in api.routes if isinstance(route, APIRoute)},
+        )
+    cors = {
+        "allow_origins": settings.allowed_origins,
+        "allow_methods": ["GET", "POST", "PUT", "PATCH", "DELETE"],
+        "allow_headers": ALLOWED_HEADERS,
+        "expose_headers": EXPOSED_HEADERS,
         # For frontends that fetch with credentials: "include" out of habit; we read no cookie.
-        allow_credentials=True,
-        max_age=600,
-    )
-    app.add_middleware(RequestContextMiddleware)
+        "allow_credentials": True,
+        "max_age": 600,
+    }
+    app.add_middleware(RequestMiddleware, cors=cors)
     _describe_errors_as_problems(app)
     return app
 

@@ -206,7 +206,9 @@ def summarise(
 ) -> dict[str, Any]:
     by_connections = {m.scenario.connections: m.result for m in ceilings}
     scenarios = [m.as_dict(by_connections.get(m.scenario.connections)) for m in results]
-    targets = evaluate_run(scenarios, {c: r.requests_per_s for c, r in by_connections.items()})
+    access_log = settings.pool_overrides().get("LOG_LEVEL", "warning") in ("info", "debug")
+    ceilings_rps = {c: r.requests_per_s for c, r in by_connections.items()}
+    targets = evaluate_run(scenarios, ceilings_rps, access_log=access_log)
     return {
         "machine": machine,
         "postgres": postgres_version,

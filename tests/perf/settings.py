@@ -38,6 +38,11 @@ def api_workers() -> int:
 
 
 def pool_overrides() -> dict[str, str]:
-    """DATABASE_POOL_SIZE / DATABASE_MAX_OVERFLOW from the caller, passed on to the API server."""
-    names = ("DATABASE_POOL_SIZE", "DATABASE_MAX_OVERFLOW")
-    return {name: os.environ[name] for name in names if os.environ.get(name)}
+    """What the caller sets for the API server: DATABASE_POOL_SIZE / DATABASE_MAX_OVERFLOW,
+    FAST_READS (false: every read through FastAPI), and BENCH_LOG_LEVEL as its LOG_LEVEL
+    (info: the access log on)."""
+    names = ("DATABASE_POOL_SIZE", "DATABASE_MAX_OVERFLOW", "FAST_READS")
+    overrides = {name: os.environ[name] for name in names if os.environ.get(name)}
+    if os.environ.get("BENCH_LOG_LEVEL"):
+        overrides["LOG_LEVEL"] = os.environ["BENCH_LOG_LEVEL"]
+    return overrides

@@ -32,23 +32,32 @@ def _errors(entry: dict[str, Any]) -> int:
     return int(entry["bad_responses"]) + int(sum(entry["socket_errors"].values()))
 
 
-def evaluate_run(scenarios: Sequence[dict[str, Any]], ceilings: dict[int, float]) -> list[Target]:
+def evaluate_run(
+    scenarios: Sequence[dict[str, Any]], ceilings: dict[int, float], *, access_log: bool = False
+) -> list[Target]:
+    """The hot read path's targets; with the access log on (LOG_LEVEL=info) the list may reach 45%."""
     targets: list[Target] = []
     listing, crowded = _find(scenarios, "list", 64), _find(scenarios, "list", 256)
     mixed, unauthorized = _find(scenarios, "mixed", 64), _find(scenarios, "unauthorized", 64)
+    one = _find(scenarios, "get", 64)
     ceiling = ceilings.get(64, 0.0)
     if listing:
         rps, share = listing["requests_per_s"], listing["percent_of_ceiling"] or 0.0
+        floor = 45 if access_log else 50
+        met = share >= floor
         targets += [
             Target("list throughput", ">= 2,000 req/s", f"{rps:,.0f} req/s", rps >= 2000),
-            Target("list vs ceiling", ">= 30% of ceiling", f"{share:.0f}% of {ceiling:,.0f}", share >= 30),
-            Target("list p99", "< 50 ms", f"{listing['p99_ms']:.1f} ms", listing["p99_ms"] < 50),
+            Target("list vs ceiling", f">= {floor}% of ceiling", f"{share:.0f}% of {ceiling:,.0f}", met),
+            Target("list p99", "< 40 ms", f"{listing['p99_ms']:.1f} ms", listing["p99_ms"] < 40),
         ]
+    if one:
+        share = one["percent_of_ceiling"] or 0.0
+        targets.append(Target("get vs ceiling", ">= 60% of ceiling", f"{share:.0f}%", share >= 60))
     if mixed:
         rps = mixed["requests_per_s"]
         targets += [
             Target("mixed throughput", ">= 1,500 req/s", f"{rps:,.0f} req/s", rps >= 1500),
-            Target("mixed p99", "< 80 ms", f"{mixed['p99_ms']:.1f} ms", mixed["p99_ms"] < 80),
+            Target("mixed p99", "< 40 ms", f"{mixed['p99_ms']:.1f} ms", mixed["p99_ms"] < 40),
         ]
     if unauthorized:
         share = unauthorized["percent_of_ceiling"] or 0.0
@@ -60,7 +69,7 @@ def evaluate_run(scenarios: Sequence[dict[str, Any]], ceilings: dict[int, float]
             Target(
                 "list 256 vs 64 conns", "within 20%", f"{100 * ratio:.0f}% of 64-conn req/s", ratio >= 0.8
             ),
-            Target("list 256 conns errors", "0", str(errors), errors == 0),
+            Target("list 256 conns errors and timeouts", "0", str(errors), errors == 0),
         ]
     return targets
 

@@ -140,19 +140,7 @@ def add_collection_routes(router: APIRouter, container: Container) -> None:
         offset: Offset = 0,
     ) -> Response:
         with query_errors():
-            query = TaskQuery(
-                status=StatusFilter(status),
-                sort=SortField(sort.lstrip("-")),
-                descending=sort.startswith("-"),
-                search=q,
-                priorities=_priorities(priority),
-                tags=tuple(tag or ()),
-                due_before=None if due_before is None else parse_boundary("due_before", due_before),
-                due_after=None if due_after is None else parse_boundary("due_after", due_after),
-                has_due=_has_due(has_due),
-                limit=limit,
-                offset=min(offset, MAX_OFFSET),
-            )
+            query = list_query(status, sort, q, priority, tag, due_before, due_after, has_due, limit, offset)
         page = await list_use_case(ListTasksCommand(principal.user_id, query))
         return JsonResponse(
             [task_json(task) for task in page.items], headers={"X-Total-Count": str(page.total)}
@@ -244,6 +232,37 @@ def add_item_routes(router: APIRouter, container: Container) -> None:
 def _edit(owner_id: str, task_id: int, changes: TaskChanges, if_match: str | None) -> EditTaskCommand:
     return EditTaskCommand(
         owner_id=owner_id, task_id=task_id, changes=changes, expected_version=expected_version(if_match)
+    )
+
+
+def list_query(
+    status: str,
+    sort: str,
+    q: str | None,
+    priority: str | None,
+    tag: list[str] | None,
+    due_before: str | None,
+    due_after: str | None,
+    has_due: str | None,
+    limit: int,
+    offset: int,
+) -> TaskQuery:
+    """The query the parameters name, once FastAPI (or the fast path) has checked their types.
+
+    Raises InvalidTask for a value only the domain can judge.
+    """
+    return TaskQuery(
+        status=StatusFilter(status),
+        sort=SortField(sort.lstrip("-")),
+        descending=sort.startswith("-"),
+        search=q,
+        priorities=_priorities(priority),
+        tags=tuple(tag or ()),
+        due_before=None if due_before is None else parse_boundary("due_before", due_before),
+        due_after=None if due_after is None else parse_boundary("due_after", due_after),
+        has_due=_has_due(has_due),
+        limit=limit,
+        offset=min(offset, MAX_OFFSET),
     )
 
 
