@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import sys
 from datetime import UTC, datetime
+from typing import TextIO
 
 import orjson
 
@@ -35,8 +37,50 @@ class TextFormatter(logging.Formatter):
         return text
 
 
+class BufferedStreamHandler(logging.Handler):
+    """Lines written together once per event-loop turn: one write and flush for many requests.
+
+    Outside a running loop (start-up, shutdown, threads) each line is written at once.
+    """
+
+    def __init__(self, stream: TextIO) -> None:
+        super().__init__()
+        self._stream = stream
+        self._pending: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            line = self.format(record) + "\n"
+        except Exception:
+            self.handleError(record)
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            self._write([line])
+            return
+        if not self._pending:
+            loop.call_soon(self.flush)
+        self._pending.append(line)
+
+    def flush(self) -> None:
+        lines, self._pending = self._pending, []
+        if lines:
+            self._write(lines)
+
+    def _write(self, lines: list[str]) -> None:
+        self.acquire()
+        try:
+            self._stream.write("".join(lines))
+            self._stream.flush()
+        except OSError:
+            pass  # a closed or broken stderr must not take a request down with it
+        finally:
+            self.release()
+
+
 def configure_logging(level: str, fmt: str) -> None:
-    handler = logging.StreamHandler(sys.stderr)
+    handler = BufferedStreamHandler(sys.stderr)
     handler.setFormatter(JsonFormatter() if fmt == "json" else TextFormatter())
     root = logging.getLogger()
     root.handlers[:] = [handler]

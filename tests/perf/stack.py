@@ -116,7 +116,8 @@ def api(
     """`todo-api serve --workers N` at LOG_LEVEL=warning (plus `env`); stopped (SIGTERM) on the way out."""
     if not migrated:
         migrate(database_url, cwd)
-    server = start_server(server_env(database_url, LOG_LEVEL="warning", **(env or {})), cwd, workers=workers)
+    environment = server_env(database_url, **{"LOG_LEVEL": "warning", **(env or {})})
+    server = start_server(environment, cwd, workers=workers)
     try:
         yield server
     finally:
