@@ -56,7 +56,10 @@ def create_engine(raw_url: str, pool: PoolSettings) -> AsyncEngine:
     url = normalise_url(raw_url, asynchronous=True)
     if is_sqlite(url):
         ensure_sqlite_directory(url)
-        engine = create_async_engine(url, connect_args={"timeout": pool.timeout_seconds})
+        # Autocommit: a read is one statement; a write opens BEGIN IMMEDIATE itself (runner.py).
+        engine = create_async_engine(
+            url, isolation_level="AUTOCOMMIT", connect_args={"timeout": pool.timeout_seconds}
+        )
         event.listen(engine.sync_engine, "connect", _tune_sqlite)
         return engine
     connect_args: dict[str, Any] = {"application_name": "todo-api"}
@@ -67,8 +70,8 @@ def create_engine(raw_url: str, pool: PoolSettings) -> AsyncEngine:
         connect_args["prepare_threshold"] = None
     return create_async_engine(
         url,
-        # Every repository operation is a single statement, atomic on its own: autocommit saves
-        # the BEGIN and COMMIT round trips, and the pool has no transaction to roll back.
+        # A read is a single statement, atomic on its own: autocommit saves the BEGIN and COMMIT
+        # round trips, and the pool has no transaction to roll back. Writes open one (runner.py).
         isolation_level="AUTOCOMMIT",
         pool_reset_on_return=None,
         pool_size=pool.size,
@@ -84,6 +87,8 @@ def _tune_sqlite(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
+    # Deleting a task deletes its task_tags rows (ON DELETE CASCADE), as on PostgreSQL.
+    cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
 
 

@@ -1,23 +1,29 @@
-"""Runs one prebuilt SQLAlchemy Core statement per call, in autocommit, and returns its rows.
+"""Runs prebuilt SQLAlchemy Core statements: one on its own, or several in one transaction.
 
 On PostgreSQL the statement is compiled once and sent on psycopg's own connection, taken
 from SQLAlchemy's pool: the pool keeps its fail-fast and recycling behaviour, and a request
 skips the execution-context and result layers, which cost several times the query itself
 (see `python -m bench.layers`). SQLite keeps SQLAlchemy's full path, whose type processing
-its text-stored datetimes need.
+its text-stored datetimes and JSON need.
+
+Both engines run in autocommit (adapters.sql.engine): a single statement is atomic on its own,
+and `transaction` opens one explicitly. On SQLite it is BEGIN IMMEDIATE, which takes the write
+lock up front: two deferred transactions that both read and then want to write would otherwise
+fail on each other at once instead of waiting their turn.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping, Sequence
-from typing import Any, Protocol
+import contextlib
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import Any, Protocol, TypeVar
 
 import psycopg
-from psycopg.pq import TransactionStatus
+from psycopg.pq import ExecStatus, TransactionStatus
 from sqlalchemy import exc
 from sqlalchemy.engine.interfaces import Dialect
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.pool import PoolProxiedConnection
 from sqlalchemy.sql.expression import Executable
 from sqlalchemy.util import greenlet_spawn
@@ -25,11 +31,23 @@ from sqlalchemy.util import greenlet_spawn
 from application.errors import StorageUnavailable
 
 Rows = Sequence[Sequence[Any]]
+T = TypeVar("T")
+
+
+class Transaction(Protocol):
+    async def rows(self, statement: Executable, parameters: Mapping[str, Any]) -> Rows:
+        """Run one statement of the transaction; a statement without a result gives no rows."""
+        ...
 
 
 class StatementRunner(Protocol):
     async def rows(self, statement: Executable, parameters: Mapping[str, Any]) -> Rows:
         """Run the statement on its own, atomically; StorageUnavailable if the database is not there."""
+        ...
+
+    async def transaction(self, work: Callable[[Transaction], Awaitable[T]]) -> T:
+        """Run `work` in one transaction: committed when it returns, rolled back when it raises
+        (its exception passes through). The time limit covers the whole transaction."""
         ...
 
 
@@ -65,9 +83,15 @@ class _Runner:
         self._turns = asyncio.Semaphore(max_connections)
 
     async def rows(self, statement: Executable, parameters: Mapping[str, Any]) -> Rows:
+        return await self._guarded(self._execute, statement, parameters)
+
+    async def transaction(self, work: Callable[[Transaction], Awaitable[T]]) -> T:
+        return await self._guarded(self._transact, work)
+
+    async def _guarded(self, call: Callable[..., Awaitable[T]], *arguments: Any) -> T:
         try:
             async with asyncio.timeout(self._timeout), self._turns:
-                return await self._execute(statement, parameters)
+                return await call(*arguments)
         except _UNAVAILABLE as error:
             raise StorageUnavailable(type(error).__name__) from error
         except exc.DBAPIError as error:
@@ -78,42 +102,96 @@ class _Runner:
     async def _execute(self, statement: Executable, parameters: Mapping[str, Any]) -> Rows:
         raise NotImplementedError
 
+    async def _transact(self, work: Callable[[Transaction], Awaitable[T]]) -> T:
+        raise NotImplementedError
+
 
 class EngineRunner(_Runner):
     """SQLAlchemy's whole execution path: any dialect, results type-processed."""
 
     async def _execute(self, statement: Executable, parameters: Mapping[str, Any]) -> Rows:
         async with self.engine.connect() as connection:
-            result = await connection.execute(statement, dict(parameters))
-            rows = result.all() if result.returns_rows else []
-            await connection.commit()
-        return rows
+            return await _EngineTransaction(connection).rows(statement, parameters)
+
+    async def _transact(self, work: Callable[[Transaction], Awaitable[T]]) -> T:
+        begin = "BEGIN IMMEDIATE" if self.engine.dialect.name == "sqlite" else "BEGIN"
+        async with self.engine.connect() as connection:
+            await connection.exec_driver_sql(begin)
+            try:
+                result = await work(_EngineTransaction(connection))
+            except BaseException:
+                # A connection that cannot even roll back is closed by the pool; the first error counts.
+                with contextlib.suppress(exc.DBAPIError):
+                    await connection.exec_driver_sql("ROLLBACK")
+                raise
+            await connection.exec_driver_sql("COMMIT")
+        return result
+
+
+class _EngineTransaction:
+    __slots__ = ("_connection",)
+
+    def __init__(self, connection: AsyncConnection) -> None:
+        self._connection = connection
+
+    async def rows(self, statement: Executable, parameters: Mapping[str, Any]) -> Rows:
+        result = await self._connection.execute(statement, dict(parameters))
+        return result.all() if result.returns_rows else []
 
 
 class PsycopgRunner(_Runner):
-    """Compiled SQL on the pooled psycopg connection; the engine is in AUTOCOMMIT.
-
-    Every statement the repository sends returns rows (a SELECT or a RETURNING).
-    """
+    """Compiled SQL on the pooled psycopg connection; the engine is in AUTOCOMMIT."""
 
     def __init__(self, engine: AsyncEngine, timeout_seconds: float, max_connections: int) -> None:
         super().__init__(engine, timeout_seconds, max_connections)
         self._compiled: dict[Executable, _Compiled] = {}
 
-    async def _execute(self, statement: Executable, parameters: Mapping[str, Any]) -> Rows:
+    def compiled(self, statement: Executable) -> _Compiled:
         compiled = self._compiled.get(statement)
         if compiled is None:
             compiled = self._compiled[statement] = _Compiled.of(statement, self.engine.dialect)
-        values = {**compiled.fixed, **parameters} if compiled.fixed else parameters
+        return compiled
+
+    async def _execute(self, statement: Executable, parameters: Mapping[str, Any]) -> Rows:
         pooled = await self.engine.raw_connection()
         connection: psycopg.AsyncConnection[Any] = pooled.driver_connection  # type: ignore[assignment]
         try:
-            rows = await (await connection.execute(compiled.sql, values)).fetchall()
+            rows = await _PsycopgTransaction(self, connection).rows(statement, parameters)
         except BaseException:
             await _give_back(pooled, connection)
             raise
         pooled.close()
         return rows
+
+    async def _transact(self, work: Callable[[Transaction], Awaitable[T]]) -> T:
+        pooled = await self.engine.raw_connection()
+        connection: psycopg.AsyncConnection[Any] = pooled.driver_connection  # type: ignore[assignment]
+        try:
+            async with connection.transaction():
+                result = await work(_PsycopgTransaction(self, connection))
+        except BaseException:
+            await _give_back(pooled, connection)
+            raise
+        pooled.close()
+        return result
+
+
+class _PsycopgTransaction:
+    __slots__ = ("_connection", "_runner")
+
+    def __init__(self, runner: PsycopgRunner, connection: psycopg.AsyncConnection[Any]) -> None:
+        self._runner = runner
+        self._connection = connection
+
+    async def rows(self, statement: Executable, parameters: Mapping[str, Any]) -> Rows:
+        compiled = self._runner.compiled(statement)
+        values = {**compiled.fixed, **parameters} if compiled.fixed else parameters
+        cursor = await self._connection.execute(compiled.sql, values)
+        # The status, not cursor.description: building the description costs more than the check.
+        result = cursor.pgresult
+        if result is None or result.status != ExecStatus.TUPLES_OK:
+            return []
+        return await cursor.fetchall()
 
 
 class _Compiled:

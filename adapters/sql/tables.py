@@ -3,19 +3,25 @@
 from typing import Any
 
 from sqlalchemy import (
+    JSON,
     BigInteger,
     Boolean,
     Column,
+    Date,
     DateTime,
+    ForeignKey,
     Identity,
     Index,
     Integer,
     MetaData,
+    SmallInteger,
     String,
     Table,
     Text,
+    Time,
     func,
 )
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import GenericFunction
 from sqlalchemy.types import Text as TextType
@@ -24,6 +30,10 @@ metadata = MetaData()
 
 # SQLite only auto-increments a column declared exactly INTEGER PRIMARY KEY.
 _id_type = BigInteger().with_variant(Integer(), "sqlite")
+
+# The tags as the task spells them, in its order: text[] on PostgreSQL, a JSON array on SQLite.
+# Filtering and counting read `task_tags` instead.
+TAG_LIST = ARRAY(Text()).with_variant(JSON(), "sqlite")
 
 tasks = Table(
     "tasks",
@@ -36,11 +46,37 @@ tasks = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
     Column("version", Integer, nullable=False, default=1),
+    # Migration 0005 (v2). Priority is stored as its urgency: 0 urgent .. 4 none, the sort order.
+    Column("priority", SmallInteger, nullable=False, server_default="4"),
+    Column("tags", TAG_LIST, nullable=False),
+    # The due as given (date, optional wall time, optional zone) and the instant it falls due.
+    Column("due_date", Date, nullable=True),
+    Column("due_time", Time, nullable=True),
+    Column("due_time_zone", String(64), nullable=True),
+    Column("due_at", DateTime(timezone=True), nullable=True),
+    Column("recurrence", String(200), nullable=True),
+    Column("repeat_from", String(10), nullable=False, server_default="due"),
+    Column("remind_at", DateTime(timezone=True), nullable=True),
+    Column("completed_at", DateTime(timezone=True), nullable=True),
+    # No foreign key: deleting either task of a series leaves the other, and this link, alone.
+    Column("next_occurrence_id", BigInteger, nullable=True),
     # Never give a deleted task's id to a new one; PostgreSQL's identity never reuses them.
     sqlite_autoincrement=True,
 )
 
+# One row per tag of a task, by its lower-case key: what the tag filter and GET /api/tags read.
+# `user_id` repeats the task's owner so that one index answers "this user's tasks tagged x".
+task_tags = Table(
+    "task_tags",
+    metadata,
+    Column("task_id", BigInteger, ForeignKey("tasks.id", ondelete="CASCADE"), primary_key=True),
+    Column("tag_key", Text, primary_key=True),
+    Column("user_id", String(255), nullable=False),
+    Column("name", Text, nullable=False),
+)
+
 # Each user's task counts, kept by triggers on `tasks` (migration 0003): X-Total-Count without count(*).
+# Every write transaction locks its owner's row here first (SqlTaskRepo._lock_owner).
 task_counts = Table(
     "task_counts",
     metadata,
@@ -59,6 +95,24 @@ Index(
     func.lower(tasks.c.title),
     tasks.c.id,
     postgresql_include=["title"],
+)
+Index("ix_tasks_user_priority", tasks.c.user_id, tasks.c.priority, tasks.c.id)
+# sort=due ascending (NULLS LAST is PostgreSQL's default), and status=overdue's count from the
+# index alone. sort=-due wants NULLS LAST too, which a backward scan cannot give: migration 0005
+# adds ix_tasks_user_due_desc on PostgreSQL.
+Index(
+    "ix_tasks_user_due",
+    tasks.c.user_id,
+    tasks.c.due_at,
+    tasks.c.id,
+    postgresql_include=["completed"],
+)
+Index(
+    "ix_task_tags_user_key",
+    task_tags.c.user_id,
+    task_tags.c.tag_key,
+    task_tags.c.task_id,
+    postgresql_include=["name"],
 )
 
 

@@ -1,74 +1,19 @@
-"""One contract, every TaskRepo adapter: in-memory, SQLite and PostgreSQL."""
+"""One contract, every store (in-memory, SQLite, PostgreSQL): the v1 behaviours, both ports."""
 
 from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
-from typing import Any
+from datetime import datetime, timedelta
 
 import pytest
 
-from adapters.memory.task_repo import InMemoryTaskRepo
-from adapters.sql.engine import PoolSettings, create_engine
-from adapters.sql.runner import statement_runner
-from adapters.sql.task_repo import SqlTaskRepo
-from application.ports import TaskRepo
 from domain.errors import TaskNotFound, VersionMismatch
-from domain.task import (
-    NewTask,
-    SortField,
-    StatusFilter,
-    Task,
-    TaskChanges,
-    TaskQuery,
-    Toggle,
-)
+from domain.query import SortField, StatusFilter
+from domain.task import FLIP, Task, TaskChanges
+from tests.contract.conftest import T0, T1, T2, Store
 
-T0 = datetime(2026, 11, 26, 10, 0, 0, 123000, tzinfo=UTC)
-T1 = T0 + timedelta(seconds=1)
-T2 = T0 + timedelta(hours=1, milliseconds=1)
 MAX_ID = 2**63 - 1
-
-
-@pytest.fixture(params=["memory", "sqlite", "postgres"])
-async def repo(request: pytest.FixtureRequest) -> AsyncIterator[TaskRepo]:
-    if request.param == "memory":
-        yield InMemoryTaskRepo()
-        return
-    engine = create_engine(request.getfixturevalue(f"{request.param}_url"), PoolSettings())
-    try:
-        yield SqlTaskRepo(statement_runner(engine))
-    finally:
-        await engine.dispose()
-
-
-@pytest.fixture
-def owner() -> str:
-    return f"owner-{uuid.uuid4()}"
-
-
-@pytest.fixture
-def stranger() -> str:
-    return f"stranger-{uuid.uuid4()}"
-
-
-async def add(
-    repo: TaskRepo,
-    owner: str,
-    title: str,
-    *,
-    description: str | None = None,
-    completed: bool = False,
-    now: datetime = T0,
-) -> Task:
-    return await repo.add(owner, NewTask(title=title, description=description, completed=completed), now)
-
-
-async def ids(repo: TaskRepo, owner: str, **query: Any) -> tuple[list[int], int]:
-    page = await repo.list(owner, TaskQuery(**query))
-    return [task.id for task in page.items], page.total
 
 
 def assert_utc(moment: datetime, expected: datetime) -> None:
@@ -76,10 +21,10 @@ def assert_utc(moment: datetime, expected: datetime) -> None:
     assert moment.utcoffset() == timedelta(0)
 
 
-class TestTaskRepoContract:
-    async def test_add_then_get_round_trips_every_field(self, repo: TaskRepo, owner: str) -> None:
-        added = await add(repo, owner, "Buy milk", description="  two litres\n", completed=True)
-        fetched = await repo.get(owner, added.id)
+class TestTaskContract:
+    async def test_add_then_get_round_trips_every_field(self, store: Store, owner: str) -> None:
+        added = await store.add(owner, "Buy milk", description="  two litres\n", completed=True)
+        fetched = await store.get(owner, added.id)
         assert fetched == added
         assert isinstance(added.id, int)
         assert added.id > 0
@@ -92,49 +37,47 @@ class TestTaskRepoContract:
         assert_utc(fetched.created_at, T0)
         assert_utc(fetched.updated_at, T0)
 
-    async def test_add_without_description_stores_none(self, repo: TaskRepo, owner: str) -> None:
-        added = await add(repo, owner, "t")
-        fetched = await repo.get(owner, added.id)
+    async def test_add_without_description_stores_none(self, store: Store, owner: str) -> None:
+        added = await store.add(owner, "t")
+        fetched = await store.get(owner, added.id)
         assert fetched is not None
         assert (fetched.description, fetched.completed) == (None, False)
 
-    async def test_ids_are_distinct_and_increasing(self, repo: TaskRepo, owner: str) -> None:
-        created = [await add(repo, owner, f"t{n}") for n in range(3)]
+    async def test_ids_are_distinct_and_increasing(self, store: Store, owner: str) -> None:
+        created = [await store.add(owner, f"t{n}") for n in range(3)]
         assert [task.id for task in created] == sorted({task.id for task in created})
 
-    async def test_a_deleted_tasks_id_is_never_given_to_a_new_task(self, repo: TaskRepo, owner: str) -> None:
-        newest = await add(repo, owner, "newest")
-        await repo.delete(owner, newest.id)
-        replacement = await add(repo, owner, "replacement")
+    async def test_a_deleted_tasks_id_is_never_given_to_a_new_task(self, store: Store, owner: str) -> None:
+        newest = await store.add(owner, "newest")
+        await store.repo.delete(owner, newest.id)
+        replacement = await store.add(owner, "replacement")
         assert replacement.id > newest.id
         with pytest.raises(TaskNotFound):
-            await repo.delete(owner, newest.id, expected_version=1)
-        assert await repo.get(owner, replacement.id) == replacement
+            await store.repo.delete(owner, newest.id, expected_version=1)
+        assert await store.get(owner, replacement.id) == replacement
 
-    async def test_get_of_another_owners_task_is_none(
-        self, repo: TaskRepo, owner: str, stranger: str
-    ) -> None:
-        added = await add(repo, owner, "mine")
-        assert await repo.get(stranger, added.id) is None
+    async def test_get_of_another_owners_task_is_none(self, store: Store, owner: str, stranger: str) -> None:
+        added = await store.add(owner, "mine")
+        assert await store.get(stranger, added.id) is None
 
     @pytest.mark.parametrize("task_id", [0, -1, 10**12, MAX_ID])
-    async def test_get_of_a_missing_id_is_none(self, repo: TaskRepo, owner: str, task_id: int) -> None:
-        assert await repo.get(owner, task_id) is None
+    async def test_get_of_a_missing_id_is_none(self, store: Store, owner: str, task_id: int) -> None:
+        assert await store.get(owner, task_id) is None
 
-    async def test_unicode_round_trips(self, repo: TaskRepo, owner: str) -> None:
+    async def test_unicode_round_trips(self, store: Store, owner: str) -> None:
         title = "🥛 牛乳を買う שלום عربى"
         description = "👩‍👩‍👧 家族 — מים ومياه, café, Ωmega, \N{MUSICAL SYMBOL G CLEF}"
-        added = await add(repo, owner, title, description=description)
-        fetched = await repo.get(owner, added.id)
+        added = await store.add(owner, title, description=description)
+        fetched = await store.get(owner, added.id)
         assert fetched is not None
         assert (fetched.title, fetched.description) == (title, description)
-        assert await ids(repo, owner, search="牛乳") == ([added.id], 1)
-        assert await ids(repo, owner, search="מים") == ([added.id], 1)
+        assert await store.ids(owner, search="牛乳") == ([added.id], 1)
+        assert await store.ids(owner, search="מים") == ([added.id], 1)
 
-    async def test_longest_title_and_description_fit(self, repo: TaskRepo, owner: str) -> None:
+    async def test_longest_title_and_description_fit(self, store: Store, owner: str) -> None:
         title, description = "🥛" * 200, "界" * 1000
-        added = await add(repo, owner, title, description=description)
-        fetched = await repo.get(owner, added.id)
+        added = await store.add(owner, title, description=description)
+        fetched = await store.get(owner, added.id)
         assert fetched is not None
         assert (fetched.title, fetched.description) == (title, description)
 
@@ -150,27 +93,27 @@ class TestTaskRepoContract:
         ],
     )
     async def test_list_order_breaks_ties_by_id_in_the_same_direction(
-        self, repo: TaskRepo, owner: str, sort: SortField, descending: bool, expected: list[int]
+        self, store: Store, owner: str, sort: SortField, descending: bool, expected: list[int]
     ) -> None:
         seeds = [("cherry", T0), ("apple", T1), ("Banana", T0), ("Apple", T1), ("banana", T0)]
-        created = [await add(repo, owner, title, now=now) for title, now in seeds]
+        created = [await store.add(owner, title, now=now) for title, now in seeds]
         for index in (0, 3):
-            await repo.update(owner, created[index].id, TaskChanges(completed=True), T2)
-        page = await repo.list(owner, TaskQuery(sort=sort, descending=descending))
+            await store.update(owner, created[index].id, TaskChanges(completed=True), T2)
+        page = await store.page(owner, sort=sort, descending=descending)
         assert [task.id for task in page.items] == [created[index].id for index in expected]
         assert page.total == 5
 
-    async def test_default_order_is_newest_first(self, repo: TaskRepo, owner: str) -> None:
-        first = await add(repo, owner, "first", now=T0)
-        second = await add(repo, owner, "second", now=T1)
-        third = await add(repo, owner, "third", now=T0)
-        assert await ids(repo, owner) == ([second.id, third.id, first.id], 3)
+    async def test_default_order_is_newest_first(self, store: Store, owner: str) -> None:
+        first = await store.add(owner, "first", now=T0)
+        second = await store.add(owner, "second", now=T1)
+        third = await store.add(owner, "third", now=T0)
+        assert await store.ids(owner) == ([second.id, third.id, first.id], 3)
 
-    async def test_list_sees_only_the_owners_tasks(self, repo: TaskRepo, owner: str, stranger: str) -> None:
-        mine = await add(repo, owner, "mine")
-        await add(repo, stranger, "theirs")
-        assert await ids(repo, owner) == ([mine.id], 1)
-        assert await ids(repo, f"nobody-{uuid.uuid4()}") == ([], 0)
+    async def test_list_sees_only_the_owners_tasks(self, store: Store, owner: str, stranger: str) -> None:
+        mine = await store.add(owner, "mine")
+        await store.add(stranger, "theirs")
+        assert await store.ids(owner) == ([mine.id], 1)
+        assert await store.ids(f"nobody-{uuid.uuid4()}") == ([], 0)
 
     @pytest.mark.parametrize(
         ("status", "expected"),
@@ -181,19 +124,19 @@ class TestTaskRepoContract:
         ],
     )
     async def test_status_filter(
-        self, repo: TaskRepo, owner: str, status: StatusFilter, expected: list[int]
+        self, store: Store, owner: str, status: StatusFilter, expected: list[int]
     ) -> None:
-        created = [await add(repo, owner, f"t{n}", completed=n == 1) for n in range(3)]
-        assert await ids(repo, owner, status=status, descending=False) == (
+        created = [await store.add(owner, f"t{n}", completed=n == 1) for n in range(3)]
+        assert await store.ids(owner, status=status, descending=False) == (
             [created[index].id for index in expected],
             len(expected),
         )
 
-    async def test_status_filter_follows_updates(self, repo: TaskRepo, owner: str) -> None:
-        task = await add(repo, owner, "t")
-        await repo.update(owner, task.id, TaskChanges(completed=Toggle.COMPLETED), T1)
-        assert await ids(repo, owner, status=StatusFilter.COMPLETED) == ([task.id], 1)
-        assert await ids(repo, owner, status=StatusFilter.PENDING) == ([], 0)
+    async def test_status_filter_follows_updates(self, store: Store, owner: str) -> None:
+        task = await store.add(owner, "t")
+        await store.update(owner, task.id, TaskChanges(completed=FLIP), T1)
+        assert await store.ids(owner, status=StatusFilter.COMPLETED) == ([task.id], 1)
+        assert await store.ids(owner, status=StatusFilter.PENDING) == ([], 0)
 
     @pytest.mark.parametrize(
         ("search", "expected"),
@@ -215,7 +158,7 @@ class TestTaskRepoContract:
         ],
     )
     async def test_search_is_case_insensitive_literal_on_title_or_description(
-        self, repo: TaskRepo, owner: str, search: str, expected: list[str]
+        self, store: Store, owner: str, search: str, expected: list[str]
     ) -> None:
         seeds = {
             "milk": ("Buy Milk", None),
@@ -230,52 +173,52 @@ class TestTaskRepoContract:
             "near_slash": ("andor", "and or"),
         }
         created = {
-            key: await add(repo, owner, title, description=text) for key, (title, text) in seeds.items()
+            key: await store.add(owner, title, description=text) for key, (title, text) in seeds.items()
         }
-        found, total = await ids(repo, owner, search=search, descending=False)
+        found, total = await store.ids(owner, search=search, descending=False)
         assert found == [created[key].id for key in expected]
         assert total == len(expected)
 
     @pytest.mark.parametrize(("search", "expected"), [("école", [0]), ("CAFÉ", [0]), ("gęślą", [1])])
     async def test_search_folds_case_beyond_ascii(
-        self, repo: TaskRepo, owner: str, search: str, expected: list[int]
+        self, store: Store, owner: str, search: str, expected: list[int]
     ) -> None:
         created = [
-            await add(repo, owner, "Café de l'ÉCOLE"),
-            await add(repo, owner, "Jaźń", description="ZAŻÓŁĆ GĘŚLĄ JAŹŃ"),
-            await add(repo, owner, "ecole cafe gesla"),
+            await store.add(owner, "Café de l'ÉCOLE"),
+            await store.add(owner, "Jaźń", description="ZAŻÓŁĆ GĘŚLĄ JAŹŃ"),
+            await store.add(owner, "ecole cafe gesla"),
         ]
-        assert await ids(repo, owner, search=search) == ([created[n].id for n in expected], len(expected))
+        assert await store.ids(owner, search=search) == ([created[n].id for n in expected], len(expected))
 
-    async def test_search_combines_with_status_and_paging(self, repo: TaskRepo, owner: str) -> None:
-        created = [await add(repo, owner, f"milk {n}", completed=n % 2 == 0) for n in range(5)]
-        await add(repo, owner, "bread", completed=True)
-        page = await repo.list(
-            owner, TaskQuery(search="MILK", status=StatusFilter.COMPLETED, descending=False, limit=2)
+    async def test_search_combines_with_status_and_paging(self, store: Store, owner: str) -> None:
+        created = [await store.add(owner, f"milk {n}", completed=n % 2 == 0) for n in range(5)]
+        await store.add(owner, "bread", completed=True)
+        page = await store.page(
+            owner, search="MILK", status=StatusFilter.COMPLETED, descending=False, limit=2
         )
         assert [task.id for task in page.items] == [created[0].id, created[2].id]
         assert page.total == 3
 
-    async def test_limit_offset_and_total(self, repo: TaskRepo, owner: str) -> None:
-        created = [(await add(repo, owner, f"t{n}")).id for n in range(7)]
-        assert await ids(repo, owner, descending=False, limit=3) == (created[0:3], 7)
-        assert await ids(repo, owner, descending=False, limit=3, offset=3) == (created[3:6], 7)
-        assert await ids(repo, owner, descending=False, limit=3, offset=6) == (created[6:], 7)
-        assert await ids(repo, owner, descending=True, limit=2, offset=1) == (created[5:3:-1], 7)
-        assert await ids(repo, owner, limit=500) == (created[::-1], 7)
+    async def test_limit_offset_and_total(self, store: Store, owner: str) -> None:
+        created = [(await store.add(owner, f"t{n}")).id for n in range(7)]
+        assert await store.ids(owner, descending=False, limit=3) == (created[0:3], 7)
+        assert await store.ids(owner, descending=False, limit=3, offset=3) == (created[3:6], 7)
+        assert await store.ids(owner, descending=False, limit=3, offset=6) == (created[6:], 7)
+        assert await store.ids(owner, descending=True, limit=2, offset=1) == (created[5:3:-1], 7)
+        assert await store.ids(owner, limit=500) == (created[::-1], 7)
 
     @pytest.mark.parametrize("offset", [7, 8, 1000])
     async def test_offset_beyond_the_end_gives_no_items_but_the_total(
-        self, repo: TaskRepo, owner: str, offset: int
+        self, store: Store, owner: str, offset: int
     ) -> None:
         for n in range(7):
-            await add(repo, owner, f"t{n}")
-        assert await ids(repo, owner, offset=offset) == ([], 7)
-        assert await ids(repo, owner, offset=offset, status=StatusFilter.COMPLETED) == ([], 0)
+            await store.add(owner, f"t{n}")
+        assert await store.ids(owner, offset=offset) == ([], 7)
+        assert await store.ids(owner, offset=offset, status=StatusFilter.COMPLETED) == ([], 0)
 
-    async def test_update_title(self, repo: TaskRepo, owner: str) -> None:
-        task = await add(repo, owner, "old", description="d", completed=True)
-        changed = await repo.update(owner, task.id, TaskChanges(title="  new "), T2)
+    async def test_update_title(self, store: Store, owner: str) -> None:
+        task = await store.add(owner, "old", description="d", completed=True)
+        changed = await store.update(owner, task.id, TaskChanges(title="  new "), T2)
         expected = Task(
             id=task.id,
             owner_id=owner,
@@ -285,50 +228,51 @@ class TestTaskRepoContract:
             created_at=T0,
             updated_at=T2,
             version=2,
+            completed_at=T0,
         )
         assert changed == expected
-        assert await repo.get(owner, task.id) == expected
+        assert await store.get(owner, task.id) == expected
         assert_utc(changed.updated_at, T2)
 
-    async def test_update_description(self, repo: TaskRepo, owner: str) -> None:
-        task = await add(repo, owner, "t", description="old")
-        changed = await repo.update(owner, task.id, TaskChanges(description=" new "), T1)
+    async def test_update_description(self, store: Store, owner: str) -> None:
+        task = await store.add(owner, "t", description="old")
+        changed = await store.update(owner, task.id, TaskChanges(description=" new "), T1)
         assert (changed.title, changed.description, changed.completed) == ("t", " new ", False)
-        assert await repo.get(owner, task.id) == changed
+        assert await store.get(owner, task.id) == changed
 
-    async def test_update_description_to_none(self, repo: TaskRepo, owner: str) -> None:
-        task = await add(repo, owner, "t", description="old")
-        changed = await repo.update(owner, task.id, TaskChanges(description=None), T1)
+    async def test_update_description_to_none(self, store: Store, owner: str) -> None:
+        task = await store.add(owner, "t", description="old")
+        changed = await store.update(owner, task.id, TaskChanges(description=None), T1)
         assert changed.description is None
-        stored = await repo.get(owner, task.id)
+        stored = await store.get(owner, task.id)
         assert stored is not None
         assert stored.description is None
-        assert await ids(repo, owner, search="old") == ([], 0)
+        assert await store.ids(owner, search="old") == ([], 0)
 
     @pytest.mark.parametrize("before", [False, True])
     @pytest.mark.parametrize("target", [False, True])
-    async def test_update_completed(self, repo: TaskRepo, owner: str, before: bool, target: bool) -> None:
-        task = await add(repo, owner, "t", completed=before)
-        changed = await repo.update(owner, task.id, TaskChanges(completed=target), T1)
+    async def test_update_completed(self, store: Store, owner: str, before: bool, target: bool) -> None:
+        task = await store.add(owner, "t", completed=before)
+        changed = await store.update(owner, task.id, TaskChanges(completed=target), T1)
         assert changed.completed is target
-        stored = await repo.get(owner, task.id)
+        stored = await store.get(owner, task.id)
         assert stored is not None
         assert stored.completed is target
 
-    async def test_toggle_flips_and_flips_back(self, repo: TaskRepo, owner: str) -> None:
-        task = await add(repo, owner, "t", description="d")
-        toggle = TaskChanges(completed=Toggle.COMPLETED)
-        first = await repo.update(owner, task.id, toggle, T1)
-        second = await repo.update(owner, task.id, toggle, T2)
+    async def test_toggle_flips_and_flips_back(self, store: Store, owner: str) -> None:
+        task = await store.add(owner, "t", description="d")
+        toggle = TaskChanges(completed=FLIP)
+        first = await store.update(owner, task.id, toggle, T1)
+        second = await store.update(owner, task.id, toggle, T2)
         assert (first.completed, first.version) == (True, 2)
         assert (second.completed, second.version) == (False, 3)
         assert (second.title, second.description) == ("t", "d")
-        assert await repo.get(owner, task.id) == second
+        assert await store.get(owner, task.id) == second
 
-    async def test_update_of_every_field_at_once(self, repo: TaskRepo, owner: str) -> None:
-        task = await add(repo, owner, "t", description="d")
+    async def test_update_of_every_field_at_once(self, store: Store, owner: str) -> None:
+        task = await store.add(owner, "t", description="d")
         changes = TaskChanges(title="T", description=None, completed=True)
-        changed = await repo.update(owner, task.id, changes, T1)
+        changed = await store.update(owner, task.id, changes, T1)
         assert (changed.title, changed.description, changed.completed, changed.version) == (
             "T",
             None,
@@ -337,90 +281,96 @@ class TestTaskRepoContract:
         )
         assert_utc(changed.created_at, T0)
 
-    async def test_update_leaves_other_tasks_alone(self, repo: TaskRepo, owner: str) -> None:
-        task = await add(repo, owner, "t")
-        other = await add(repo, owner, "other")
-        await repo.update(owner, task.id, TaskChanges(title="changed", completed=True), T1)
-        assert await repo.get(owner, other.id) == other
+    async def test_update_leaves_other_tasks_alone(self, store: Store, owner: str) -> None:
+        task = await store.add(owner, "t")
+        other = await store.add(owner, "other")
+        await store.update(owner, task.id, TaskChanges(title="changed", completed=True), T1)
+        assert await store.get(owner, other.id) == other
 
-    async def test_update_of_a_missing_task_is_not_found(self, repo: TaskRepo, owner: str) -> None:
+    async def test_update_of_a_missing_task_is_not_found(self, store: Store, owner: str) -> None:
         with pytest.raises(TaskNotFound):
-            await repo.update(owner, MAX_ID, TaskChanges(title="x"), T1)
+            await store.update(owner, MAX_ID, TaskChanges(title="x"), T1)
 
     @pytest.mark.parametrize("expected_version", [None, 1, 2])
     async def test_update_of_another_owners_task_is_not_found_and_changes_nothing(
-        self, repo: TaskRepo, owner: str, stranger: str, expected_version: int | None
+        self, store: Store, owner: str, stranger: str, expected_version: int | None
     ) -> None:
-        task = await add(repo, owner, "mine", description="d")
+        task = await store.add(owner, "mine", description="d")
         with pytest.raises(TaskNotFound):
-            await repo.update(
-                stranger, task.id, TaskChanges(title="theirs", description=None), T1, expected_version
+            await store.update(
+                stranger,
+                task.id,
+                TaskChanges(title="theirs", description=None),
+                T1,
+                expected_version=expected_version,
             )
-        assert await repo.get(owner, task.id) == task
+        assert await store.get(owner, task.id) == task
 
-    async def test_expected_version_match_applies(self, repo: TaskRepo, owner: str) -> None:
-        task = await add(repo, owner, "t")
-        first = await repo.update(owner, task.id, TaskChanges(title="a"), T1, expected_version=1)
-        second = await repo.update(owner, task.id, TaskChanges(title="b"), T2, expected_version=2)
+    async def test_expected_version_match_applies(self, store: Store, owner: str) -> None:
+        task = await store.add(owner, "t")
+        first = await store.update(owner, task.id, TaskChanges(title="a"), T1, expected_version=1)
+        second = await store.update(owner, task.id, TaskChanges(title="b"), T2, expected_version=2)
         assert (first.version, second.version, second.title) == (2, 3, "b")
 
     @pytest.mark.parametrize("expected_version", [0, 2, 99])
     async def test_expected_version_mismatch_changes_nothing(
-        self, repo: TaskRepo, owner: str, expected_version: int
+        self, store: Store, owner: str, expected_version: int
     ) -> None:
-        task = await add(repo, owner, "t", description="d")
+        task = await store.add(owner, "t", description="d")
         with pytest.raises(VersionMismatch):
-            await repo.update(owner, task.id, TaskChanges(completed=Toggle.COMPLETED), T1, expected_version)
-        assert await repo.get(owner, task.id) == task
+            await store.update(
+                owner, task.id, TaskChanges(completed=FLIP), T1, expected_version=expected_version
+            )
+        assert await store.get(owner, task.id) == task
 
-    async def test_stale_version_after_an_update_is_a_mismatch(self, repo: TaskRepo, owner: str) -> None:
-        task = await add(repo, owner, "t")
-        current = await repo.update(owner, task.id, TaskChanges(title="a"), T1, expected_version=1)
+    async def test_stale_version_after_an_update_is_a_mismatch(self, store: Store, owner: str) -> None:
+        task = await store.add(owner, "t")
+        current = await store.update(owner, task.id, TaskChanges(title="a"), T1, expected_version=1)
         with pytest.raises(VersionMismatch):
-            await repo.update(owner, task.id, TaskChanges(title="b"), T2, expected_version=1)
-        assert await repo.get(owner, task.id) == current
+            await store.update(owner, task.id, TaskChanges(title="b"), T2, expected_version=1)
+        assert await store.get(owner, task.id) == current
 
-    async def test_delete(self, repo: TaskRepo, owner: str) -> None:
-        task = await add(repo, owner, "t")
-        other = await add(repo, owner, "other")
-        await repo.delete(owner, task.id)
-        assert await repo.get(owner, task.id) is None
-        assert await ids(repo, owner) == ([other.id], 1)
+    async def test_delete(self, store: Store, owner: str) -> None:
+        task = await store.add(owner, "t")
+        other = await store.add(owner, "other")
+        await store.repo.delete(owner, task.id)
+        assert await store.get(owner, task.id) is None
+        assert await store.ids(owner) == ([other.id], 1)
         with pytest.raises(TaskNotFound):
-            await repo.delete(owner, task.id)
+            await store.repo.delete(owner, task.id)
         with pytest.raises(TaskNotFound):
-            await repo.update(owner, task.id, TaskChanges(title="back"), T1)
+            await store.update(owner, task.id, TaskChanges(title="back"), T1)
 
     @pytest.mark.parametrize("expected_version", [None, 1])
     async def test_delete_of_another_owners_task_is_not_found_and_keeps_the_row(
-        self, repo: TaskRepo, owner: str, stranger: str, expected_version: int | None
+        self, store: Store, owner: str, stranger: str, expected_version: int | None
     ) -> None:
-        task = await add(repo, owner, "mine")
+        task = await store.add(owner, "mine")
         with pytest.raises(TaskNotFound):
-            await repo.delete(stranger, task.id, expected_version)
-        assert await repo.get(owner, task.id) == task
-        assert await ids(repo, owner) == ([task.id], 1)
+            await store.repo.delete(stranger, task.id, expected_version)
+        assert await store.get(owner, task.id) == task
+        assert await store.ids(owner) == ([task.id], 1)
 
-    async def test_delete_of_a_missing_task_is_not_found(self, repo: TaskRepo, owner: str) -> None:
+    async def test_delete_of_a_missing_task_is_not_found(self, store: Store, owner: str) -> None:
         with pytest.raises(TaskNotFound):
-            await repo.delete(owner, MAX_ID)
+            await store.repo.delete(owner, MAX_ID)
         with pytest.raises(TaskNotFound):
-            await repo.delete(owner, MAX_ID, expected_version=1)
+            await store.repo.delete(owner, MAX_ID, expected_version=1)
 
-    async def test_delete_with_expected_version(self, repo: TaskRepo, owner: str) -> None:
-        task = await add(repo, owner, "t")
-        await repo.update(owner, task.id, TaskChanges(title="v2"), T1)
+    async def test_delete_with_expected_version(self, store: Store, owner: str) -> None:
+        task = await store.add(owner, "t")
+        await store.update(owner, task.id, TaskChanges(title="v2"), T1)
         with pytest.raises(VersionMismatch):
-            await repo.delete(owner, task.id, expected_version=1)
-        assert await repo.get(owner, task.id) is not None
-        await repo.delete(owner, task.id, expected_version=2)
-        assert await repo.get(owner, task.id) is None
+            await store.repo.delete(owner, task.id, expected_version=1)
+        assert await store.get(owner, task.id) is not None
+        await store.repo.delete(owner, task.id, expected_version=2)
+        assert await store.get(owner, task.id) is None
 
-    async def test_concurrent_toggles_lose_no_update(self, repo: TaskRepo, owner: str) -> None:
-        task = await add(repo, owner, "busy")
-        toggle = TaskChanges(completed=Toggle.COMPLETED)
-        results = await asyncio.gather(*(repo.update(owner, task.id, toggle, T1) for _ in range(20)))
+    async def test_concurrent_toggles_lose_no_update(self, store: Store, owner: str) -> None:
+        task = await store.add(owner, "busy")
+        toggle = TaskChanges(completed=FLIP)
+        results = await asyncio.gather(*(store.update(owner, task.id, toggle, T1) for _ in range(20)))
         assert sorted(result.version for result in results) == list(range(2, 22))
-        final = await repo.get(owner, task.id)
+        final = await store.get(owner, task.id)
         assert final is not None
         assert (final.version, final.completed) == (21, task.completed)

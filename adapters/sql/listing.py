@@ -1,0 +1,238 @@
+"""The statement behind a page of tasks: its filters, its order, and its total, in one round trip.
+
+One statement is built per shape of query (which filters, which order, how many tags...) and
+kept, with the values as bound parameters, so PostgreSQL can keep it prepared.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import Enum
+from functools import lru_cache
+from typing import Any, Final
+
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    Subquery,
+    and_,
+    bindparam,
+    func,
+    literal_column,
+    not_,
+    or_,
+    select,
+    true,
+)
+from sqlalchemy.sql.expression import BindParameter
+
+from adapters.sql.tables import fold_case, task_counts, task_tags, tasks
+from domain.query import SortField, StatusFilter, TaskQuery
+
+_SORT_COLUMNS: Final = {
+    SortField.CREATED_AT: "created_at",
+    SortField.UPDATED_AT: "updated_at",
+    SortField.TITLE: "title",
+    SortField.DUE: "due_at",
+    SortField.PRIORITY: "priority",
+}
+_OWNER: BindParameter[str] = bindparam("owner_id")
+_EMPTY: ColumnElement[str] = literal_column("''")
+
+
+class _Search(Enum):
+    NONE = "none"
+    SHORT = "short"
+    TRIGRAMS = "trigrams"
+
+    @classmethod
+    def of(cls, text: str | None) -> _Search:
+        if text is None:
+            return cls.NONE
+        # pg_trgm finds nothing to look up in a pattern under 3 characters: its index would be read whole.
+        return cls.SHORT if len(text) < 3 else cls.TRIGRAMS
+
+
+@dataclass(frozen=True, slots=True)
+class Shape:
+    """What decides the statement; the values themselves are its parameters."""
+
+    status: StatusFilter
+    sort: SortField
+    descending: bool
+    search: _Search
+    priorities: int
+    tags: int
+    due_before: bool
+    due_after: bool
+    has_due: bool | None
+
+    @classmethod
+    def of(cls, query: TaskQuery) -> Shape:
+        return cls(
+            query.status,
+            query.sort,
+            query.descending,
+            _Search.of(query.search),
+            len(query.priorities),
+            len(query.tags),
+            query.due_before is not None,
+            query.due_after is not None,
+            query.has_due,
+        )
+
+    @property
+    def counted_by_status(self) -> bool:
+        """Whether task_counts knows the total: no filter but a plain status."""
+        plain = self.status is not StatusFilter.OVERDUE and self.search is _Search.NONE
+        return plain and not (self.priorities or self.tags or self.filters_due)
+
+    @property
+    def filters_due(self) -> bool:
+        return self.due_before or self.due_after or self.has_due is not None
+
+
+def page_parameters(owner_id: str, query: TaskQuery) -> dict[str, Any]:
+    parameters: dict[str, Any] = {"owner_id": owner_id, "limit": query.limit, "offset": query.offset}
+    if query.search is not None:
+        parameters["pattern"] = f"%{_escape_like(query.search)}%"
+    if query.status is StatusFilter.OVERDUE:
+        parameters["now"] = query.now
+    for index, priority in enumerate(sorted(query.priorities, key=lambda priority: priority.urgency)):
+        parameters[f"priority_{index}"] = priority.urgency
+    for index, key in enumerate(query.tags):
+        parameters[f"tag_{index}"] = key
+    if query.due_before is not None:
+        parameters["due_before"] = query.due_before
+    if query.due_after is not None:
+        parameters["due_after"] = query.due_after
+    return parameters
+
+
+@lru_cache(maxsize=1024)
+def page_statement(shape: Shape) -> Select[Any]:
+    """Each row is the total, then the task's columns; an empty page is one row of NULLs."""
+    conditions = _filters(shape)
+    if shape.search is _Search.NONE:
+        return _page_and_total(tasks, conditions, _total(shape, conditions), shape)
+    # Every match is read once, for the count and the page alike, then the page is sorted out:
+    # walking an order's index through non-matches costs more whether matches are rare or not.
+    matches = select(tasks.c.id, tasks.c[_SORT_COLUMNS[shape.sort]]).where(*conditions)
+    matches_cte = matches.cte("matches").prefix_with("MATERIALIZED")
+    total = select(func.count().label("total")).select_from(matches_cte).subquery("total")
+    return _page_and_total(matches_cte, [], total, shape)
+
+
+def _filters(shape: Shape) -> list[ColumnElement[bool]]:
+    columns = tasks.c
+    conditions: list[ColumnElement[bool]] = [columns.user_id == _OWNER]
+    if shape.status is StatusFilter.PENDING:
+        conditions.append(not_(columns.completed))
+    elif shape.status is StatusFilter.COMPLETED:
+        conditions.append(columns.completed)
+    elif shape.status is StatusFilter.OVERDUE:
+        conditions += [not_(columns.completed), columns.due_at < bindparam("now")]
+    if shape.priorities:
+        conditions.append(columns.priority.in_([bindparam(f"priority_{n}") for n in range(shape.priorities)]))
+    if shape.tags:
+        conditions.append(columns.id.in_(_tagged(shape.tags)))
+    if shape.due_before:
+        conditions.append(columns.due_at < bindparam("due_before"))
+    if shape.due_after:
+        conditions.append(columns.due_at >= bindparam("due_after"))
+    if shape.has_due is not None:
+        conditions.append(columns.due_at.is_not(None) if shape.has_due else columns.due_at.is_(None))
+    if shape.search is not _Search.NONE:
+        conditions.append(_mentions(shape.search))
+    return conditions
+
+
+def _tagged(count: int) -> Select[Any]:
+    """The ids of the owner's tasks that carry every one of `count` tags, from task_tags alone."""
+    first = task_tags.alias("tag_0")
+    tagged = select(first.c.task_id).where(first.c.user_id == _OWNER, first.c.tag_key == bindparam("tag_0"))
+    for index in range(1, count):
+        other = task_tags.alias(f"tag_{index}")
+        tagged = tagged.join(
+            other,
+            and_(
+                other.c.task_id == first.c.task_id,
+                other.c.user_id == _OWNER,
+                other.c.tag_key == bindparam(f"tag_{index}"),
+            ),
+        )
+    return tagged
+
+
+def _mentions(search: _Search) -> ColumnElement[bool]:
+    title: ColumnElement[str] = tasks.c.title
+    description: ColumnElement[str] = tasks.c.description
+    if search is _Search.SHORT:
+        # Not the indexed expressions, so PostgreSQL reads the user's own tasks instead.
+        title, description = title.concat(_EMPTY), description.concat(_EMPTY)
+    pattern = fold_case(bindparam("pattern"))
+    return or_(
+        fold_case(title).like(pattern, escape="\\"),
+        fold_case(description).like(pattern, escape="\\"),
+    )
+
+
+def _total(shape: Shape, conditions: Sequence[ColumnElement[bool]]) -> Subquery:
+    if shape.counted_by_status:
+        return _counted(shape.status)
+    if shape.status is StatusFilter.ALL and not (shape.priorities or shape.filters_due):
+        # Only tags: their index alone knows how many tasks carry them all.
+        tagged = _tagged(shape.tags).subquery("tagged")
+        return select(func.count().label("total")).select_from(tagged).subquery("total")
+    return select(func.count().label("total")).where(*conditions).subquery("total")
+
+
+def _counted(status: StatusFilter) -> Subquery:
+    """The count kept in task_counts; a user who never had a task has no row there, so 0."""
+    counts = task_counts.c
+    count = {
+        StatusFilter.ALL: counts.total,
+        StatusFilter.COMPLETED: counts.completed,
+        StatusFilter.PENDING: counts.total - counts.completed,
+    }[status]
+    kept = select(count).where(counts.user_id == _OWNER).scalar_subquery()
+    return select(func.coalesce(kept, 0).label("total")).subquery("total")
+
+
+def _page_and_total(
+    source: Any, conditions: Sequence[ColumnElement[bool]], total: Subquery, shape: Shape
+) -> Select[Any]:
+    # The page's ids first, from the index alone where it can, then their rows: a deep offset
+    # skips index entries instead of fetching every skipped row.
+    keys = (
+        select(source.c.id)
+        .where(*conditions)
+        .order_by(*_ordering(source.c, shape))
+        .limit(bindparam("limit"))
+        .offset(bindparam("offset"))
+        .subquery("keys")
+    )
+    page = select(tasks).join(keys, tasks.c.id == keys.c.id).subquery("page")
+    # The page and the count in one round trip; the outer join keeps the count on an empty page.
+    return (
+        select(total.c.total, page)
+        .select_from(total.outerjoin(page, true()))
+        .order_by(*_ordering(page.c, shape))
+    )
+
+
+def _ordering(columns: Any, shape: Shape) -> Sequence[ColumnElement[Any]]:
+    column = columns[_SORT_COLUMNS[shape.sort]]
+    key = func.lower(column) if shape.sort is SortField.TITLE else column
+    if shape.sort is SortField.DUE:
+        # Tasks without a due come last whichever way the dues run.
+        key = key.desc().nulls_last() if shape.descending else key.asc().nulls_last()
+        return key, columns.id.desc() if shape.descending else columns.id.asc()
+    if shape.descending:
+        return key.desc(), columns.id.desc()
+    return key.asc(), columns.id.asc()
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
