@@ -10,17 +10,20 @@ from adapters.auth.jwt_verifier import ClaimRules, JwtTokenVerifier
 from adapters.sql.engine import PoolSettings, create_engine
 from adapters.sql.migrate import upgrade_to_latest
 from adapters.sql.runner import statement_runner
+from adapters.sql.task_reader import SqlTaskReader
 from adapters.sql.task_repo import SqlTaskRepo
 from application.clock import SystemClock
 from application.use_cases import (
     CheckReadiness,
+    ClearCompleted,
+    CompleteAll,
+    CountTasks,
     CreateTask,
     DeleteTask,
+    EditTask,
     GetTask,
+    ListTags,
     ListTasks,
-    PatchTask,
-    ReplaceTask,
-    SetCompletion,
 )
 from entrypoints.settings import DatabaseSettings, Settings
 
@@ -69,16 +72,22 @@ class Container(containers.DeclarativeContainer):
         settings,
     )
     task_repo = providers.Singleton(SqlTaskRepo, statement_runner)
+    task_reader = providers.Singleton(SqlTaskReader, statement_runner)
     key_source = providers.Singleton(_key_source, settings)
     token_verifier = providers.Singleton(_token_verifier, settings, key_source)
 
-    create_task = providers.Factory(CreateTask, task_repo, clock)
-    list_tasks = providers.Factory(ListTasks, task_repo)
-    get_task = providers.Factory(GetTask, task_repo)
-    replace_task = providers.Factory(ReplaceTask, task_repo, clock)
-    patch_task = providers.Factory(PatchTask, task_repo, clock)
-    set_completion = providers.Factory(SetCompletion, task_repo, clock)
+    task_limit = settings.provided.max_tasks_per_user
+
+    create_task = providers.Factory(CreateTask, task_repo, clock, task_limit)
+    list_tasks = providers.Factory(ListTasks, task_reader, clock)
+    get_task = providers.Factory(GetTask, task_reader)
+    # PUT, PATCH and /complete: one use case, one vocabulary of changes.
+    edit_task = providers.Factory(EditTask, task_repo, clock, task_limit)
     delete_task = providers.Factory(DeleteTask, task_repo)
+    list_tags = providers.Factory(ListTags, task_reader)
+    clear_completed = providers.Factory(ClearCompleted, task_repo)
+    complete_all = providers.Factory(CompleteAll, task_repo, clock)
+    count_tasks = providers.Factory(CountTasks, task_reader, task_limit)
     check_readiness = providers.Factory(CheckReadiness, task_repo)
 
 

@@ -48,6 +48,7 @@ class Settings(DatabaseSettings):
     better_auth_jwks_url: str | None = None
     log_level: Literal["critical", "error", "warning", "info", "debug"] = "info"
     log_format: Literal["json", "text"] = "json"
+    max_tasks_per_user: int = Field(default=10000, ge=1)
 
     @field_validator("better_auth_secret")
     @classmethod

@@ -14,8 +14,8 @@ import jwt
 
 from application.errors import AuthenticationFailed
 from application.ports import TokenVerifier
-from domain.identity import Principal
 from domain.fields import OWNER_ID_MAX_LENGTH
+from domain.identity import Principal
 
 HMAC_ALGORITHM = "HS256"
 ASYMMETRIC_ALGORITHMS = frozenset({"EdDSA", "ES256", "ES512", "RS256", "PS256"})

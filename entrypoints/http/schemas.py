@@ -1,66 +1,159 @@
-"""The JSON shapes of the API. Field rules (trimming, lengths, NUL) live in domain/task.py."""
+"""The JSON shapes of the API. The field rules live in the domain; the schemas here only document them."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr
-from pydantic.config import JsonDict
 
+from application.use_cases import AccountTasks
+from domain.due import Due
+from domain.errors import InvalidTask
+from domain.fields import Priority
 from domain.identity import Principal
-from domain.task import DESCRIPTION_MAX_LENGTH, KEEP, TITLE_MAX_LENGTH, Task
+from domain.query import TagCount, parse_boundary
+from domain.recurrence import RepeatFrom
+from domain.task import KEEP, NewTask, Task, TaskChanges
+from entrypoints.http import field_docs as docs
 
-# Documentation only (the domain enforces the rules): what schema-driven clients and fuzzers need to
-# know. The title is trimmed first, so its limit is on what lies between the first and last
-# non-space characters; a bare maxLength would wrongly refuse "  x  "-style padding of a long title.
-_TITLE_DOC: JsonDict = {
-    "minLength": 1,
-    "pattern": rf"^\s*[^\s\x00](?:[^\x00]{{0,{TITLE_MAX_LENGTH - 2}}}[^\s\x00])?\s*$",
-    "description": f"Surrounding whitespace is trimmed; 1-{TITLE_MAX_LENGTH} characters must remain. No NUL.",
-}
-_DESCRIPTION_DOC: JsonDict = {"maxLength": DESCRIPTION_MAX_LENGTH, "pattern": r"^[^\x00]*$"}
+
+def _kept(**field: Any) -> Any:
+    """A field a PUT or PATCH may leave out: it then keeps its value (no default is shown or validated)."""
+    return Field(default_factory=_keep, **field)
+
+
+def _keep() -> Any:
+    return KEEP
+
+
+def _absent() -> Any:
+    return None
 
 
 class _Body(BaseModel):
     # Unknown fields (id, user_id, timestamps included) are ignored, never applied.
     model_config = ConfigDict(extra="ignore")
 
-    def given(self, name: str) -> Any:
-        """The field's value if the client sent it, else KEEP."""
-        return getattr(self, name) if name in self.model_fields_set else KEEP
+
+class DueIn(_Body):
+    """All-day: `date`, with `time_zone` or without (UTC). Timed: `date`, `time` and `time_zone`."""
+
+    model_config = ConfigDict(json_schema_extra={"dependentRequired": {"time": ["time_zone"]}})
+
+    date: StrictStr = Field(json_schema_extra=docs.DATE)
+    # Left out for an all-day due; `at`, if sent, is ignored like any other unknown field.
+    time: StrictStr = Field(default_factory=_absent, json_schema_extra=docs.TIME)
+    time_zone: StrictStr = Field(default_factory=_absent, json_schema_extra=docs.TIME_ZONE)
+
+    def to_due(self) -> Due:
+        return Due.parse(self.date, self.time, self.time_zone)
 
 
 class TaskCreate(_Body):
-    title: StrictStr = Field(json_schema_extra=_TITLE_DOC)
-    description: StrictStr | None = Field(default=None, json_schema_extra=_DESCRIPTION_DOC)
+    title: StrictStr = Field(json_schema_extra=docs.TITLE)
+    description: StrictStr | None = Field(default=None, json_schema_extra=docs.DESCRIPTION)
     completed: StrictBool = False
+    priority: StrictStr = Field(default=Priority.NONE.value, json_schema_extra=docs.PRIORITY)
+    tags: list[StrictStr] = Field(default=[], json_schema_extra=docs.TAGS)
+    due: DueIn | None = None
+    due_date: StrictStr | None = Field(default=None, json_schema_extra=docs.DUE_DATE)
+    recurrence: StrictStr | None = Field(default=None, json_schema_extra=docs.RECURRENCE)
+    repeat_from: StrictStr = Field(default=RepeatFrom.DUE.value, json_schema_extra=docs.REPEAT_FROM)
+    remind_at: StrictStr | None = Field(default=None, json_schema_extra=docs.REMIND_AT)
+
+    def new_task(self) -> NewTask:
+        return NewTask(**_sent_fields(self))
 
 
-class TaskReplace(_Body):
-    """PUT: title required; an omitted description or completed keeps its value."""
+class TaskEdit(_Body):
+    """PUT and PATCH alike: named fields change, omitted ones keep their value; naming none is 422."""
 
-    title: StrictStr = Field(json_schema_extra=_TITLE_DOC)
-    description: StrictStr | None = Field(default=None, json_schema_extra=_DESCRIPTION_DOC)
-    # Defaults are never validated, so an explicit null is still refused.
-    completed: StrictBool = Field(default=None)  # type: ignore[assignment]
+    title: StrictStr = _kept(json_schema_extra=docs.TITLE)
+    description: StrictStr | None = _kept(json_schema_extra=docs.DESCRIPTION)
+    completed: StrictBool = _kept()
+    priority: StrictStr = _kept(json_schema_extra=docs.PRIORITY)
+    tags: list[StrictStr] = _kept(json_schema_extra={**docs.TAGS, "description": docs.TAGS_EDIT})
+    due: DueIn | None = _kept(description=docs.DUE_EDIT)
+    due_date: StrictStr | None = _kept(json_schema_extra=docs.DUE_DATE)
+    recurrence: StrictStr | None = _kept(json_schema_extra=docs.RECURRENCE)
+    repeat_from: StrictStr = _kept(json_schema_extra=docs.REPEAT_FROM)
+    remind_at: StrictStr | None = _kept(json_schema_extra=docs.REMIND_AT)
 
-
-class TaskPatch(_Body):
-    """PATCH: any non-empty subset of the fields."""
-
-    # Tells schema-driven clients that a body naming none of the fields is refused (422).
-    model_config = ConfigDict(
-        json_schema_extra={"anyOf": [{"required": [name]} for name in ("title", "description", "completed")]}
-    )
-
-    title: StrictStr = Field(default=None, json_schema_extra=_TITLE_DOC)  # type: ignore[assignment]
-    description: StrictStr | None = Field(default=None, json_schema_extra=_DESCRIPTION_DOC)
-    completed: StrictBool = Field(default=None)  # type: ignore[assignment]
+    def changes(self) -> TaskChanges:
+        return TaskChanges(**_sent_fields(self))
 
 
 class CompletionSet(BaseModel):
     completed: StrictBool
+
+
+def _due(value: DueIn | None) -> Due | None:
+    return None if value is None else value.to_due()
+
+
+def _due_shorthand(value: str | None) -> Due | None:
+    """`due_date`: a date is an all-day due, an instant a timed one in UTC, null clears."""
+    if value is None:
+        return None
+    try:
+        if len(value) == len("YYYY-MM-DD"):
+            return Due.parse(value)
+        return Due.at_instant_utc(parse_boundary("due_date", value))
+    except InvalidTask as error:
+        raise InvalidTask("due_date", error.message) from None
+
+
+def _instant(value: str | None) -> datetime | None:
+    """RFC 3339; a time without an offset parses here and is refused by the domain's rule."""
+    if value is None:
+        return None
+    try:
+        return datetime.fromisoformat(value[:-1] + "Z" if value.endswith("z") else value)
+    except ValueError:
+        example = "2026-12-07T08:15:00Z"
+        raise InvalidTask("remind_at", f"must be an RFC 3339 time with an offset, e.g. {example}") from None
+
+
+def _repeat_from(value: str) -> RepeatFrom:
+    try:
+        return RepeatFrom(value)
+    except ValueError:
+        names = " or ".join(mode.value for mode in RepeatFrom)
+        raise InvalidTask("repeat_from", f"must be {names}") from None
+
+
+# How a sent JSON value becomes the domain's; fields not listed are taken as they are.
+_TO_DOMAIN: dict[str, Callable[[Any], Any]] = {
+    "priority": Priority.parse,
+    "due": _due,
+    "due_date": _due_shorthand,
+    "repeat_from": _repeat_from,
+    "remind_at": _instant,
+}
+
+
+def _sent_fields(body: BaseModel) -> dict[str, Any]:
+    """The fields the client sent, in the domain's terms; the rest stay at the domain's defaults or KEEP."""
+    sent = body.model_fields_set
+    if {"due", "due_date"} <= sent:
+        raise InvalidTask("due_date", "cannot be sent together with due; send one of them")
+    fields: dict[str, Any] = {}
+    for name in type(body).model_fields:
+        if name in sent:
+            convert = _TO_DOMAIN.get(name)
+            value = getattr(body, name)
+            fields["due" if name == "due_date" else name] = convert(value) if convert else value
+    return fields
+
+
+class DueOut(BaseModel):
+    date: str = Field(json_schema_extra={"format": "date"})
+    # Left out for an all-day due (and `time_zone` for one in UTC).
+    time: str = Field(default_factory=str, json_schema_extra={"pattern": docs.TIME["pattern"]})
+    time_zone: str = Field(default_factory=str)
+    at: datetime = Field(description=docs.AT)
 
 
 class TaskOut(BaseModel):
@@ -68,14 +161,42 @@ class TaskOut(BaseModel):
     title: str
     description: str | None
     completed: bool
+    priority: Priority
+    tags: list[str]
+    due: DueOut | None
+    recurrence: str | None
+    repeat_from: RepeatFrom
+    remind_at: datetime | None
+    completed_at: datetime | None = Field(description="When the task was last completed; null while pending")
+    next_occurrence_id: int | None = Field(description="The occurrence this task's completion created")
     created_at: datetime
     updated_at: datetime
+
+
+class TaskCountsOut(BaseModel):
+    total: int
+    completed: int
+    limit: int = Field(description="MAX_TASKS_PER_USER: how many tasks a user may hold")
 
 
 class MeOut(BaseModel):
     user_id: str
     email: str | None
     name: str | None
+    tasks: TaskCountsOut
+
+
+class TagOut(BaseModel):
+    name: str
+    count: int = Field(description="How many of the caller's tasks carry the tag")
+
+
+class ClearedOut(BaseModel):
+    deleted: int
+
+
+class CompletedAllOut(BaseModel):
+    completed: int
 
 
 class Problem(BaseModel):
@@ -107,13 +228,30 @@ def task_json(task: Task) -> dict[str, Any]:
         "title": task.title,
         "description": task.description,
         "completed": task.completed,
+        "priority": task.priority.value,
+        "tags": list(task.tags),
+        "due": None if task.due is None else task.due.as_json(),
+        "recurrence": task.recurrence,
+        "repeat_from": task.repeat_from.value,
+        "remind_at": None if task.remind_at is None else rfc3339(task.remind_at),
+        "completed_at": None if task.completed_at is None else rfc3339(task.completed_at),
+        "next_occurrence_id": task.next_occurrence_id,
         "created_at": created_at,
         "updated_at": updated_at,
     }
 
 
-def me_json(principal: Principal) -> dict[str, Any]:
-    return {"user_id": principal.user_id, "email": principal.email, "name": principal.name}
+def me_json(principal: Principal, tasks: AccountTasks) -> dict[str, Any]:
+    return {
+        "user_id": principal.user_id,
+        "email": principal.email,
+        "name": principal.name,
+        "tasks": {"total": tasks.total, "completed": tasks.completed, "limit": tasks.limit},
+    }
+
+
+def tags_json(tags: list[TagCount]) -> list[dict[str, Any]]:
+    return [{"name": tag.name, "count": tag.count} for tag in tags]
 
 
 def rfc3339(moment: datetime) -> str:

@@ -15,7 +15,16 @@ import pytest
 from tests.support.api_server import TEST_SECRET, ApiServer
 
 PROBLEM_JSON = "application/problem+json"
-TASK_FIELDS = {"id", "title", "description", "completed", "created_at", "updated_at"}
+V1_TASK_FIELDS = {"id", "title", "description", "completed", "created_at", "updated_at"}
+V2_TASK_FIELDS = {
+    "priority", "tags", "due", "recurrence", "repeat_from", "remind_at", "completed_at", "next_occurrence_id",
+}  # fmt: skip
+TASK_FIELDS = V1_TASK_FIELDS | V2_TASK_FIELDS
+# What a task created with only v1 fields reads as in v2.
+V2_DEFAULTS = {
+    "priority": "none", "tags": [], "due": None, "recurrence": None, "repeat_from": "due",
+    "remind_at": None, "next_occurrence_id": None,
+}  # fmt: skip
 WEAK_ETAG = re.compile(r'W/"([0-9]+)"')
 # The largest id a BIGINT holds; no test ever creates that many tasks.
 MISSING_TASK_ID = 2**63 - 1
@@ -70,6 +79,9 @@ EVERY_API_ROUTE = [
     Operation("POST", "/api/tasks", {"title": "x"}),
     *ONE_TASK_OPERATIONS,
     Operation("GET", "/api/me"),
+    Operation("GET", "/api/tags"),
+    Operation("POST", "/api/tasks/clear-completed"),
+    Operation("POST", "/api/tasks/complete-all"),
 ]
 
 

@@ -55,9 +55,11 @@ def memory_settings(database_url: str = UNOPENED_DATABASE_URL) -> Settings:
 
 
 def build_memory_container(clock: FixedClock | None = None, settings: Settings | None = None) -> Container:
-    """The production container with two providers overridden: in-memory tasks, a fixed clock."""
+    """The production container with one in-memory store for writes and reads, and a fixed clock."""
     container = build_container(settings or memory_settings())
-    container.task_repo.override(providers.Singleton(InMemoryTaskRepo))
+    store = InMemoryTaskRepo()
+    container.task_repo.override(providers.Object(store))
+    container.task_reader.override(providers.Object(store))
     container.clock.override(providers.Object(clock or FixedClock()))
     return container
 

@@ -14,17 +14,14 @@ from application.use_cases import (
     DeleteTaskCommand,
     GetTask,
     GetTaskCommand,
+    EditTask,
+    EditTaskCommand,
     ListTasks,
     ListTasksCommand,
-    PatchTask,
-    PatchTaskCommand,
-    ReplaceTask,
-    ReplaceTaskCommand,
-    SetCompletion,
-    SetCompletionCommand,
 )
 from domain.errors import InvalidTask, TaskNotFound, VersionMismatch
-from domain.task import NewTask, SortField, StatusFilter, Task, TaskChanges, TaskQuery
+from domain.query import SortField, StatusFilter, TaskQuery
+from domain.task import FLIP, NewTask, Task, TaskChanges
 from entrypoints.container import Container
 from tests.support.memory import T0, FixedClock
 
@@ -38,15 +35,22 @@ class App:
     create: CreateTask
     get: GetTask
     list: ListTasks
-    replace: ReplaceTask
-    patch: PatchTask
-    complete: SetCompletion
+    edit: EditTask
     delete: DeleteTask
 
     async def add(self, owner: str, title: str, **fields: Any) -> Task:
         task = await self.create(CreateTaskCommand(owner, NewTask(title=title, **fields)))
         self.clock.advance()
         return task
+
+    async def change(
+        self, owner: str, task_id: int, *, expected_version: int | None = None, **changes: Any
+    ) -> Task:
+        """What PUT, PATCH and /complete all do: EditTask with the named changes."""
+        command = EditTaskCommand(
+            owner_id=owner, task_id=task_id, changes=TaskChanges(**changes), expected_version=expected_version
+        )
+        return (await self.edit(command)).task
 
     async def fetch(self, owner: str, task_id: int) -> Task:
         return await self.get(GetTaskCommand(owner, task_id))
@@ -64,9 +68,7 @@ def app(memory_container: Container, fixed_clock: FixedClock) -> App:
         create=memory_container.create_task(),
         get=memory_container.get_task(),
         list=memory_container.list_tasks(),
-        replace=memory_container.replace_task(),
-        patch=memory_container.patch_task(),
-        complete=memory_container.set_completion(),
+        edit=memory_container.edit_task(),
         delete=memory_container.delete_task(),
     )
 
@@ -104,20 +106,18 @@ class TestOwnership:
 
     async def test_replace(self, app: App, alices: Task) -> None:
         with pytest.raises(TaskNotFound):
-            await app.replace(ReplaceTaskCommand(owner_id=BOB, task_id=alices.id, title="mine"))
+            await app.change(BOB, alices.id, title="mine")
         assert await app.fetch(ALICE, alices.id) == alices
 
     async def test_patch(self, app: App, alices: Task) -> None:
         with pytest.raises(TaskNotFound):
-            await app.patch(
-                PatchTaskCommand(owner_id=BOB, task_id=alices.id, changes=TaskChanges(description=None))
-            )
+            await app.change(BOB, alices.id, description=None)
         assert await app.fetch(ALICE, alices.id) == alices
 
-    @pytest.mark.parametrize("completed", [None, True])
-    async def test_complete(self, app: App, alices: Task, completed: bool | None) -> None:
+    @pytest.mark.parametrize("completed", [FLIP, True])
+    async def test_complete(self, app: App, alices: Task, completed: object) -> None:
         with pytest.raises(TaskNotFound):
-            await app.complete(SetCompletionCommand(owner_id=BOB, task_id=alices.id, completed=completed))
+            await app.change(BOB, alices.id, completed=completed)
         assert await app.fetch(ALICE, alices.id) == alices
 
     async def test_delete(self, app: App, alices: Task) -> None:
@@ -129,7 +129,7 @@ class TestOwnership:
         with pytest.raises(TaskNotFound):
             await app.delete(DeleteTaskCommand(BOB, alices.id, expected_version=1))
         with pytest.raises(TaskNotFound):
-            await app.complete(SetCompletionCommand(owner_id=BOB, task_id=alices.id, expected_version=1))
+            await app.change(BOB, alices.id, completed=FLIP, expected_version=1)
         assert await app.fetch(ALICE, alices.id) == alices
 
     async def test_list_shows_only_own_tasks(self, app: App, alices: Task) -> None:
@@ -149,7 +149,7 @@ class TestOwnership:
 class TestReplace:
     async def test_omitted_fields_keep_their_value(self, app: App) -> None:
         task = await app.add(ALICE, "old", description="keep me", completed=True)
-        replaced = await app.replace(ReplaceTaskCommand(owner_id=ALICE, task_id=task.id, title=" new "))
+        replaced = await app.change(ALICE, task.id, title=" new ")
         assert (replaced.title, replaced.description, replaced.completed) == ("new", "keep me", True)
         assert replaced.version == 2
         assert replaced.created_at == T0
@@ -157,17 +157,14 @@ class TestReplace:
 
     async def test_given_fields_replace_and_none_clears_description(self, app: App) -> None:
         task = await app.add(ALICE, "old", description="gone")
-        command = ReplaceTaskCommand(
-            owner_id=ALICE, task_id=task.id, title="new", description=None, completed=True
-        )
-        await app.replace(command)
+        await app.change(ALICE, task.id, title="new", description=None, completed=True)
         stored = await app.fetch(ALICE, task.id)
         assert (stored.title, stored.description, stored.completed) == ("new", None, True)
 
     async def test_invalid_title_changes_nothing(self, app: App) -> None:
         task = await app.add(ALICE, "old")
         with pytest.raises(InvalidTask):
-            await app.replace(ReplaceTaskCommand(owner_id=ALICE, task_id=task.id, title="   "))
+            await app.change(ALICE, task.id, title="   ")
         assert await app.fetch(ALICE, task.id) == task
 
 
@@ -175,27 +172,23 @@ class TestPatch:
     async def test_nothing_to_change_is_invalid(self, app: App) -> None:
         task = await app.add(ALICE, "t")
         with pytest.raises(InvalidTask):
-            await app.patch(PatchTaskCommand(owner_id=ALICE, task_id=task.id, changes=TaskChanges()))
+            await app.change(ALICE, task.id)
         assert await app.fetch(ALICE, task.id) == task
 
     async def test_changes_only_named_fields(self, app: App) -> None:
         task = await app.add(ALICE, "title", description="desc")
-        patched = await app.patch(
-            PatchTaskCommand(owner_id=ALICE, task_id=task.id, changes=TaskChanges(completed=True))
-        )
+        patched = await app.change(ALICE, task.id, completed=True)
         assert (patched.title, patched.description, patched.completed) == ("title", "desc", True)
         assert patched.version == 2
 
     async def test_description_none_clears_it(self, app: App) -> None:
         task = await app.add(ALICE, "title", description="desc")
-        await app.patch(
-            PatchTaskCommand(owner_id=ALICE, task_id=task.id, changes=TaskChanges(description=None))
-        )
+        await app.change(ALICE, task.id, description=None)
         assert (await app.fetch(ALICE, task.id)).description is None
 
     async def test_missing_task_is_not_found(self, app: App) -> None:
         with pytest.raises(TaskNotFound):
-            await app.patch(PatchTaskCommand(owner_id=ALICE, task_id=999, changes=TaskChanges(title="x")))
+            await app.change(ALICE, 999, title="x")
 
 
 class TestCompletion:
@@ -203,15 +196,14 @@ class TestCompletion:
     @pytest.mark.parametrize("target", [False, True])
     async def test_set(self, app: App, before: bool, target: bool) -> None:
         task = await app.add(ALICE, "t", completed=before)
-        done = await app.complete(SetCompletionCommand(owner_id=ALICE, task_id=task.id, completed=target))
+        done = await app.change(ALICE, task.id, completed=target)
         assert done.completed is target
         assert done.version == 2
 
     async def test_no_value_toggles(self, app: App) -> None:
         task = await app.add(ALICE, "t")
-        command = SetCompletionCommand(owner_id=ALICE, task_id=task.id)
-        assert (await app.complete(command)).completed is True
-        assert (await app.complete(command)).completed is False
+        assert (await app.change(ALICE, task.id, completed=FLIP)).completed is True
+        assert (await app.change(ALICE, task.id, completed=FLIP)).completed is False
         stored = await app.fetch(ALICE, task.id)
         assert (stored.completed, stored.version) == (False, 3)
 
@@ -219,38 +211,27 @@ class TestCompletion:
 class TestExpectedVersion:
     async def test_match_applies(self, app: App) -> None:
         task = await app.add(ALICE, "t")
-        done = await app.complete(
-            SetCompletionCommand(owner_id=ALICE, task_id=task.id, completed=True, expected_version=1)
-        )
+        done = await app.change(ALICE, task.id, completed=True, expected_version=1)
         assert (done.completed, done.version) == (True, 2)
 
     async def test_mismatch_changes_nothing(self, app: App) -> None:
         task = await app.add(ALICE, "t", description="d")
         stale = 5
         with pytest.raises(VersionMismatch):
-            await app.replace(
-                ReplaceTaskCommand(owner_id=ALICE, task_id=task.id, title="x", expected_version=stale)
-            )
+            await app.change(ALICE, task.id, title="x", expected_version=stale)
         with pytest.raises(VersionMismatch):
-            await app.patch(
-                PatchTaskCommand(
-                    owner_id=ALICE,
-                    task_id=task.id,
-                    changes=TaskChanges(description=None),
-                    expected_version=stale,
-                )
-            )
+            await app.change(ALICE, task.id, description=None, expected_version=stale)
         with pytest.raises(VersionMismatch):
-            await app.complete(SetCompletionCommand(owner_id=ALICE, task_id=task.id, expected_version=stale))
+            await app.change(ALICE, task.id, completed=FLIP, expected_version=stale)
         with pytest.raises(VersionMismatch):
             await app.delete(DeleteTaskCommand(ALICE, task.id, expected_version=stale))
         assert await app.fetch(ALICE, task.id) == task
 
     async def test_old_version_after_an_edit_is_a_mismatch(self, app: App) -> None:
         task = await app.add(ALICE, "t")
-        await app.complete(SetCompletionCommand(owner_id=ALICE, task_id=task.id))
+        await app.change(ALICE, task.id, completed=FLIP)
         with pytest.raises(VersionMismatch):
-            await app.complete(SetCompletionCommand(owner_id=ALICE, task_id=task.id, expected_version=1))
+            await app.change(ALICE, task.id, completed=FLIP, expected_version=1)
         assert (await app.fetch(ALICE, task.id)).completed is True
 
 
@@ -303,9 +284,7 @@ class TestList:
     @pytest.mark.usefixtures("seeded")
     async def test_sort_by_updated_at_follows_edits(self, app: App) -> None:
         oldest = (await app.list(ListTasksCommand(ALICE, TaskQuery(descending=False)))).items[0]
-        await app.patch(
-            PatchTaskCommand(owner_id=ALICE, task_id=oldest.id, changes=TaskChanges(title="date"))
-        )
+        await app.change(ALICE, oldest.id, title="date")
         assert await app.page(ALICE, sort=SortField.UPDATED_AT) == (["date", "Banana", "apple"], 3)
         assert await app.page(ALICE, sort=SortField.UPDATED_AT, descending=False) == (
             ["apple", "Banana", "date"],

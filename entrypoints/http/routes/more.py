@@ -1,0 +1,55 @@
+"""The routes beside single tasks: bulk changes, the caller's tags, and who the caller is."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Response
+
+from entrypoints.container import Container
+from entrypoints.http.responses import JsonResponse
+from entrypoints.http.routes.common import PrincipalDep, responses
+from entrypoints.http.schemas import ClearedOut, CompletedAllOut, MeOut, TagOut, me_json, tags_json
+
+
+def add_bulk_routes(router: APIRouter, container: Container) -> None:
+    """Declared before /tasks/{task_id}, whose path would otherwise claim these."""
+    clear_use_case = container.clear_completed()
+    complete_all_use_case = container.complete_all()
+
+    @router.post(
+        "/tasks/clear-completed",
+        response_model=ClearedOut,
+        tags=["tasks"],
+        summary="Delete the caller's completed tasks",
+        responses=responses(200, 401, 413, 422, 503),
+    )
+    async def clear_completed_tasks(principal: PrincipalDep) -> Response:
+        return JsonResponse({"deleted": await clear_use_case(principal.user_id)})
+
+    @router.post(
+        "/tasks/complete-all",
+        response_model=CompletedAllOut,
+        tags=["tasks"],
+        summary="Complete the caller's pending tasks; recurring ones create their next occurrence",
+        responses=responses(200, 401, 413, 422, 503),
+    )
+    async def complete_all_tasks(principal: PrincipalDep) -> Response:
+        return JsonResponse({"completed": await complete_all_use_case(principal.user_id)})
+
+
+def add_account_routes(router: APIRouter, container: Container) -> None:
+    tags_use_case = container.list_tags()
+    count_use_case = container.count_tasks()
+
+    @router.get(
+        "/tags",
+        response_model=list[TagOut],
+        tags=["tasks"],
+        summary="The caller's tags, by name ignoring case, with how many tasks carry each",
+        responses=responses(200, 401, 422, 503),
+    )
+    async def list_tags(principal: PrincipalDep) -> Response:
+        return JsonResponse(tags_json(await tags_use_case(principal.user_id)))
+
+    @router.get("/me", response_model=MeOut, tags=["me"], responses=responses(200, 401, 422, 503))
+    async def get_me(principal: PrincipalDep) -> Response:
+        return JsonResponse(me_json(principal, await count_use_case(principal.user_id)))

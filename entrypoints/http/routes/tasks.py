@@ -1,0 +1,245 @@
+"""The task routes: the collection and one task. HTTP in, a use-case command, HTTP out."""
+
+from __future__ import annotations
+
+from typing import Annotated, Final, Literal
+
+from fastapi import APIRouter, Body, Query, Request, Response
+from pydantic.json_schema import SkipJsonSchema
+
+from application.use_cases import (
+    CreateTaskCommand,
+    DeleteTaskCommand,
+    EditTaskCommand,
+    GetTaskCommand,
+    ListTasksCommand,
+)
+from domain.errors import InvalidTask
+from domain.fields import Priority
+from domain.query import (
+    LIST_LIMIT_DEFAULT,
+    LIST_LIMIT_MAX,
+    SortField,
+    StatusFilter,
+    TaskQuery,
+    parse_boundary,
+)
+from domain.task import FLIP, TaskChanges
+from entrypoints.container import Container
+from entrypoints.http.responses import JsonResponse
+from entrypoints.http.routes.common import (
+    IfMatch,
+    PrincipalDep,
+    TaskId,
+    edited_response,
+    expected_version,
+    query_errors,
+    responses,
+    task_response,
+)
+from entrypoints.http.schemas import CompletionSet, TaskCreate, TaskEdit, TaskOut, task_json
+
+# Deeper than any table can be; keeps absurd offsets from overflowing the database's integers.
+MAX_OFFSET: Final = 2**62
+
+SortParam = Literal[
+    "created_at", "-created_at", "updated_at", "-updated_at", "title", "-title",
+    "due", "-due", "priority", "-priority",
+]  # fmt: skip
+StatusParam = Literal["all", "pending", "completed", "overdue"]
+# Optional parameters are simply left out; SkipJsonSchema keeps "or null" out of the document.
+Unset = SkipJsonSchema[None]
+
+
+def _any_case(word: str) -> str:
+    return "".join(f"[{char}{char.upper()}]" for char in word)
+
+
+_PRIORITY_NAME = "(?:" + "|".join(_any_case(priority.value) for priority in Priority) + ")"
+PriorityParam = Annotated[
+    str | Unset,
+    Query(
+        description="Comma-separated priorities, any letter case; a task matches any of them.",
+        json_schema_extra={"pattern": rf"^ *{_PRIORITY_NAME} *(?:, *{_PRIORITY_NAME} *)*$"},
+    ),
+]
+TagParam = Annotated[
+    list[str] | Unset,
+    Query(description="Repeatable; a task matches when it carries every tag named (any letter case)."),
+]
+_BOUNDARY_SCHEMA = {
+    "anyOf": [{"type": "string", "format": "date-time"}, {"type": "string", "format": "date"}]
+}
+DueBefore = Annotated[
+    str | Unset,
+    Query(
+        description="An RFC 3339 instant, or a date meaning its midnight UTC: due.at is strictly before it.",
+        json_schema_extra=_BOUNDARY_SCHEMA,
+    ),
+]
+DueAfter = Annotated[
+    str | Unset,
+    Query(
+        description="An RFC 3339 instant, or a date meaning its midnight UTC: due.at is at or after it.",
+        json_schema_extra=_BOUNDARY_SCHEMA,
+    ),
+]
+HasDue = Annotated[
+    str | Unset,
+    Query(
+        description="true: only tasks with a due; false: only tasks without one.",
+        json_schema_extra={"enum": ["true", "false"]},
+    ),
+]
+Search = Annotated[str | Unset, Query(description="Case-insensitive substring of title or description")]
+Limit = Annotated[int, Query(ge=1, le=LIST_LIMIT_MAX)]
+Offset = Annotated[int, Query(ge=0)]
+
+_ONE_TASK_READ = (401, 404, 422, 503)
+_ONE_TASK_EDIT = (401, 404, 409, 412, 413, 422, 503)
+
+
+def add_collection_routes(router: APIRouter, container: Container) -> None:
+    # Resolved once, here: use cases are stateless, so requests share them instead of rebuilding them.
+    list_use_case = container.list_tasks()
+    create_use_case = container.create_task()
+
+    @router.get(
+        "/tasks",
+        response_model=list[TaskOut],
+        tags=["tasks"],
+        responses=responses(200, 401, 422, 503, sends=("X-Total-Count",)),
+    )
+    async def list_tasks(
+        principal: PrincipalDep,
+        status: StatusParam = "all",
+        sort: SortParam = "-created_at",
+        q: Search = None,
+        priority: PriorityParam = None,
+        tag: TagParam = None,
+        due_before: DueBefore = None,
+        due_after: DueAfter = None,
+        has_due: HasDue = None,
+        limit: Limit = LIST_LIMIT_DEFAULT,
+        offset: Offset = 0,
+    ) -> Response:
+        with query_errors():
+            query = TaskQuery(
+                status=StatusFilter(status),
+                sort=SortField(sort.lstrip("-")),
+                descending=sort.startswith("-"),
+                search=q,
+                priorities=_priorities(priority),
+                tags=tuple(tag or ()),
+                due_before=None if due_before is None else parse_boundary("due_before", due_before),
+                due_after=None if due_after is None else parse_boundary("due_after", due_after),
+                has_due=_has_due(has_due),
+                limit=limit,
+                offset=min(offset, MAX_OFFSET),
+            )
+        page = await list_use_case(ListTasksCommand(principal.user_id, query))
+        return JsonResponse(
+            [task_json(task) for task in page.items], headers={"X-Total-Count": str(page.total)}
+        )
+
+    @router.post(
+        "/tasks",
+        status_code=201,
+        response_model=TaskOut,
+        tags=["tasks"],
+        responses=responses(201, 401, 409, 413, 422, 503, sends=("Location", "ETag")),
+    )
+    async def create_task(request: Request, principal: PrincipalDep, body: TaskCreate) -> Response:
+        task = await create_use_case(CreateTaskCommand(principal.user_id, body.new_task()))
+        return task_response(request, task, status_code=201, created=True)
+
+
+def add_item_routes(router: APIRouter, container: Container) -> None:
+    get_use_case = container.get_task()
+    edit_use_case = container.edit_task()
+    delete_use_case = container.delete_task()
+
+    @router.get(
+        "/tasks/{task_id}",
+        response_model=TaskOut,
+        tags=["tasks"],
+        responses=responses(200, *_ONE_TASK_READ, sends=("ETag",)),
+    )
+    async def get_task(request: Request, principal: PrincipalDep, task_id: TaskId) -> Response:
+        return task_response(request, await get_use_case(GetTaskCommand(principal.user_id, task_id)))
+
+    async def edit(request: Request, command: EditTaskCommand) -> Response:
+        return edited_response(request, await edit_use_case(command))
+
+    @router.put(
+        "/tasks/{task_id}",
+        response_model=TaskOut,
+        tags=["tasks"],
+        summary="Change the named fields; omitted ones keep their value",
+        responses=responses(200, *_ONE_TASK_EDIT, sends=("ETag", "Link")),
+    )
+    async def replace_task(
+        request: Request, principal: PrincipalDep, task_id: TaskId, body: TaskEdit, if_match: IfMatch = None
+    ) -> Response:
+        return await edit(request, _edit(principal.user_id, task_id, body.changes(), if_match))
+
+    @router.patch(
+        "/tasks/{task_id}",
+        response_model=TaskOut,
+        tags=["tasks"],
+        summary="Change the named fields",
+        responses=responses(200, *_ONE_TASK_EDIT, sends=("ETag", "Link")),
+    )
+    async def patch_task(
+        request: Request, principal: PrincipalDep, task_id: TaskId, body: TaskEdit, if_match: IfMatch = None
+    ) -> Response:
+        return await edit(request, _edit(principal.user_id, task_id, body.changes(), if_match))
+
+    @router.patch(
+        "/tasks/{task_id}/complete",
+        response_model=TaskOut,
+        tags=["tasks"],
+        summary="Set completed from the body, or toggle it when there is no body",
+        responses=responses(200, *_ONE_TASK_EDIT, sends=("ETag", "Link")),
+    )
+    async def complete_task(
+        request: Request,
+        principal: PrincipalDep,
+        task_id: TaskId,
+        body: Annotated[CompletionSet | None, Body()] = None,
+        if_match: IfMatch = None,
+    ) -> Response:
+        changes = TaskChanges(completed=FLIP if body is None else body.completed)
+        return await edit(request, _edit(principal.user_id, task_id, changes, if_match))
+
+    @router.delete(
+        "/tasks/{task_id}",
+        status_code=204,
+        response_class=Response,
+        tags=["tasks"],
+        responses=responses(204, 401, 404, 412, 422, 503),
+    )
+    async def delete_task(principal: PrincipalDep, task_id: TaskId, if_match: IfMatch = None) -> Response:
+        command = DeleteTaskCommand(principal.user_id, task_id, expected_version(if_match))
+        await delete_use_case(command)
+        return Response(status_code=204)
+
+
+def _edit(owner_id: str, task_id: int, changes: TaskChanges, if_match: str | None) -> EditTaskCommand:
+    return EditTaskCommand(
+        owner_id=owner_id, task_id=task_id, changes=changes, expected_version=expected_version(if_match)
+    )
+
+
+def _priorities(text: str | None) -> frozenset[Priority]:
+    if text is None:
+        return frozenset()
+    return frozenset(Priority.parse(name.strip()) for name in text.split(","))
+
+
+def _has_due(text: str | None) -> bool | None:
+    if text is None:
+        return None
+    if text not in {"true", "false"}:
+        raise InvalidTask("has_due", "must be true or false")
+    return text == "true"
