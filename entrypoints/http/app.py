@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -10,6 +11,7 @@ from fastapi import FastAPI
 from starlette.middleware.cors import CORSMiddleware
 
 from entrypoints.container import Container, close_resources
+from entrypoints.housekeeping import sweep_periodically
 from entrypoints.http.errors import install_error_handlers
 from entrypoints.http.middleware import (
     InternalErrorMiddleware,
@@ -27,7 +29,9 @@ def create_app(container: Container) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        sweeper = asyncio.create_task(sweep_periodically(container.purge_expired()))
         yield
+        sweeper.cancel()
         await close_resources(container)
 
     app = FastAPI(

@@ -13,7 +13,9 @@ from starlette.exceptions import HTTPException
 from starlette.routing import Match
 
 from application.errors import AuthenticationFailed, StorageUnavailable
+from domain.changes import CursorExpired
 from domain.errors import InvalidTask, TaskNotFound, VersionMismatch
+from domain.idempotency import IdempotencyConflict
 from entrypoints.http.responses import ProblemResponse
 
 log = logging.getLogger("todo_api")
@@ -34,6 +36,10 @@ class BodyTooLarge(HTTPException):
 
 class PreconditionMalformed(Exception):
     """An If-Match header that names no version we could ever have."""
+
+
+class RequestInProgress(Exception):
+    """A request with the same Idempotency-Key took it, and its outcome is not readable yet."""
 
 
 def problem(
@@ -77,6 +83,24 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(VersionMismatch)
     async def _stale(_: Request, error: VersionMismatch) -> ProblemResponse:
         return problem(412, "The task has changed since that version; fetch it again and retry.")
+
+    @app.exception_handler(CursorExpired)
+    async def _cursor_expired(_: Request, __: CursorExpired) -> ProblemResponse:
+        return problem(
+            410, "The cursor is too old or not one of yours; sync again from the start, without since."
+        )
+
+    @app.exception_handler(IdempotencyConflict)
+    async def _key_reused(_: Request, __: IdempotencyConflict) -> ProblemResponse:
+        return problem(
+            422,
+            "This Idempotency-Key was already used for another method, path or body; use a new key.",
+            errors=[{"loc": ["header", "Idempotency-Key"], "msg": "already used for another request"}],
+        )
+
+    @app.exception_handler(RequestInProgress)
+    async def _in_progress(_: Request, __: RequestInProgress) -> ProblemResponse:
+        return problem(409, "A request with this Idempotency-Key is still being processed; retry shortly.")
 
     @app.exception_handler(PreconditionMalformed)
     async def _bad_precondition(_: Request, __: PreconditionMalformed) -> ProblemResponse:

@@ -60,6 +60,8 @@ def build_memory_container(clock: FixedClock | None = None, settings: Settings |
     store = InMemoryTaskRepo()
     container.task_repo.override(providers.Object(store))
     container.task_reader.override(providers.Object(store))
+    container.change_feed.override(providers.Object(store))
+    container.idempotency_records.override(providers.Object(store))
     container.clock.override(providers.Object(clock or FixedClock()))
     return container
 
