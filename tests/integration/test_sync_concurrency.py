@@ -47,7 +47,9 @@ def write_until(client: httpx.Client, stop: threading.Event, seed: int, counts: 
     while not stop.is_set():
         roll = chance.random()
         if roll < 0.4 or not mine:
-            response = client.post("/api/tasks", json={"title": f"w{seed}", "tags": [f"t{chance.randrange(3)}"]})
+            response = client.post(
+                "/api/tasks", json={"title": f"w{seed}", "tags": [f"t{chance.randrange(3)}"]}
+            )
             if response.status_code == 201:
                 mine.append(response.json()["id"])
             operation = "create"
@@ -113,7 +115,9 @@ def test_a_client_syncing_during_concurrent_writes_ends_with_the_servers_tasks(
 
     missing = sorted(set(expected) - set(replica))
     extra = sorted(set(replica) - set(expected))
-    stale = sorted(task_id for task_id in set(expected) & set(replica) if replica[task_id] != expected[task_id])
+    stale = sorted(
+        task_id for task_id in set(expected) & set(replica) if replica[task_id] != expected[task_id]
+    )
     assert (missing, extra, stale) == ([], [], []), "the synced copy differs from the server's tasks"
     writes = {op: sum(count.get(op, 0) for count in counts) for op in ("create", "edit", "delete")}
     assert writes["delete"] > 0 and writes["edit"] > 0
