@@ -1,14 +1,16 @@
-"""The runner behind SqlTaskRepo: a call that runs out of time is a 503 and spoils no connection."""
+"""The runner behind the SQL store: rows, transactions, and a call that runs out of time is a 503
+that spoils no connection."""
 
 from __future__ import annotations
 
 import time
+import uuid
 
 import pytest
 from sqlalchemy import literal_column, select, text
 
 from adapters.sql.engine import PoolSettings, create_engine
-from adapters.sql.runner import PsycopgRunner, statement_runner
+from adapters.sql.runner import PsycopgRunner, Transaction, statement_runner
 from application.errors import StorageUnavailable
 
 ONE = select(literal_column("1"))
@@ -37,5 +39,70 @@ async def test_a_query_cut_off_by_the_time_limit_leaves_the_pool_usable(postgres
         # The only connection was mid-query: it must not come back from the pool busy.
         for _ in range(3):
             assert [tuple(row) for row in await runner.rows(ONE, {})] == [(1,)]
+    finally:
+        await engine.dispose()
+
+
+class Refused(Exception):
+    pass
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
+async def test_a_transaction_commits_together_or_not_at_all(
+    backend: str, request: pytest.FixtureRequest
+) -> None:
+    engine = create_engine(request.getfixturevalue(f"{backend}_url"), PoolSettings(size=2))
+    owner = f"runner-{uuid.uuid4()}"
+    lock = text("INSERT INTO task_counts (user_id, total, completed) VALUES (:owner, 0, 0) RETURNING total")
+    counted = text("SELECT total FROM task_counts WHERE user_id = :owner")
+    try:
+        runner = statement_runner(engine, max_connections=2)
+
+        async def refused(transaction: Transaction) -> None:
+            assert [tuple(row) for row in await transaction.rows(lock, {"owner": owner})] == [(0,)]
+            raise Refused
+
+        with pytest.raises(Refused):
+            await runner.transaction(refused)
+        assert await runner.rows(counted, {"owner": owner}) == []
+
+        async def kept(transaction: Transaction) -> int:
+            await transaction.rows(lock, {"owner": owner})
+            # A statement without a result gives no rows.
+            assert (
+                await transaction.rows(
+                    text("UPDATE task_counts SET total = 7 WHERE user_id = :owner"), {"owner": owner}
+                )
+                == []
+            )
+            return 42
+
+        assert await runner.transaction(kept) == 42
+        assert [tuple(row) for row in await runner.rows(counted, {"owner": owner})] == [(7,)]
+    finally:
+        await engine.dispose()
+
+
+async def test_a_transaction_cut_off_by_the_time_limit_rolls_back_and_leaves_the_pool_usable(
+    postgres_url: str,
+) -> None:
+    engine = create_engine(postgres_url, PoolSettings(size=1))
+    owner = f"runner-{uuid.uuid4()}"
+    try:
+        runner = statement_runner(engine, timeout_seconds=0.3, max_connections=1)
+
+        async def slow(transaction: Transaction) -> None:
+            insert = text("INSERT INTO task_counts (user_id, total, completed) VALUES (:owner, 0, 0)")
+            await transaction.rows(insert, {"owner": owner})
+            await transaction.rows(text("SELECT pg_sleep(5)"), {})
+
+        started = time.monotonic()
+        with pytest.raises(StorageUnavailable):
+            await runner.transaction(slow)
+        assert time.monotonic() - started < 2
+        for _ in range(3):
+            assert [tuple(row) for row in await runner.rows(ONE, {})] == [(1,)]
+        counted = text("SELECT count(*) FROM task_counts WHERE user_id = :owner")
+        assert [tuple(row) for row in await runner.rows(counted, {"owner": owner})] == [(0,)]
     finally:
         await engine.dispose()
