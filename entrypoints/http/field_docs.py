@@ -30,9 +30,7 @@ PRIORITY: Final[JsonDict] = {
     "description": 'Any letter case is accepted ("High" is high); answers use lower case.',
 }
 
-TAG_PATTERN: Final = (
-    rf"^\s*[^\s,{_CONTROL}](?:[^,{_CONTROL}]{{0,{TAG_MAX_LENGTH - 2}}}[^\s,{_CONTROL}])?\s*$"
-)
+TAG_PATTERN: Final = rf"^\s*[^\s,{_CONTROL}](?:[^,{_CONTROL}]{{0,{TAG_MAX_LENGTH - 2}}}[^\s,{_CONTROL}])?\s*$"
 TAGS: Final[JsonDict] = {
     "maxItems": TAGS_MAX_COUNT,
     "items": {"type": "string", "pattern": TAG_PATTERN},
@@ -88,5 +86,5 @@ REPEAT_FROM: Final[JsonDict] = {
 }
 REMIND_AT: Final[JsonDict] = {
     "anyOf": [{"type": "string", "format": "date-time"}, {"type": "null"}],
-    "description": "An RFC 3339 instant with an offset (a time without one is refused); answered in UTC."
+    "description": "An RFC 3339 instant with an offset (a time without one is refused); answered in UTC.",
 }

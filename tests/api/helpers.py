@@ -17,14 +17,26 @@ from tests.support.api_server import TEST_SECRET, ApiServer
 PROBLEM_JSON = "application/problem+json"
 V1_TASK_FIELDS = {"id", "title", "description", "completed", "created_at", "updated_at"}
 V2_TASK_FIELDS = {
-    "priority", "tags", "due", "recurrence", "repeat_from", "remind_at", "completed_at", "next_occurrence_id",
-}  # fmt: skip
+    "priority",
+    "tags",
+    "due",
+    "recurrence",
+    "repeat_from",
+    "remind_at",
+    "completed_at",
+    "next_occurrence_id",
+}
 TASK_FIELDS = V1_TASK_FIELDS | V2_TASK_FIELDS
 # What a task created with only v1 fields reads as in v2.
 V2_DEFAULTS = {
-    "priority": "none", "tags": [], "due": None, "recurrence": None, "repeat_from": "due",
-    "remind_at": None, "next_occurrence_id": None,
-}  # fmt: skip
+    "priority": "none",
+    "tags": [],
+    "due": None,
+    "recurrence": None,
+    "repeat_from": "due",
+    "remind_at": None,
+    "next_occurrence_id": None,
+}
 WEAK_ETAG = re.compile(r'W/"([0-9]+)"')
 # The largest id a BIGINT holds; no test ever creates that many tasks.
 MISSING_TASK_ID = 2**63 - 1

@@ -94,7 +94,9 @@ def test_the_cli_token_works_against_the_server(server: ApiServer, tmp_path: Pat
     with api_client(server) as client:
         response = client.get("/api/me", headers=bearer(token))
     assert response.status_code == 200, response.text
-    assert response.json() == {"user_id": "cli-user", "email": "e@example.com", "name": "Cli User"}
+    me = response.json()
+    assert set(me.pop("tasks")) == {"total", "completed", "limit"}
+    assert me == {"user_id": "cli-user", "email": "e@example.com", "name": "Cli User"}
     minted = jwt.decode(token, options={"verify_signature": False})
     assert minted["exp"] - minted["iat"] == 60
     assert jwt.get_unverified_header(token)["alg"] == "HS256"

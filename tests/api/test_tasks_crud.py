@@ -68,11 +68,17 @@ def test_get_returns_the_task_with_an_etag(client: httpx.Client) -> None:
     assert response.headers["content-type"].startswith("application/json")
 
 
+def _stamps(task: dict[str, Any]) -> dict[str, Any]:
+    """What the server stamps on an edit: updated_at, and completed_at when it completes the task."""
+    return {"updated_at": task["updated_at"], "completed_at": task["completed_at"]}
+
+
 def test_put_replaces_every_field_given(client: httpx.Client) -> None:
     task = create_task(client, title="old", description="old text")
     body = {"title": "new", "description": "new text", "completed": True}
     replaced = _edited(client, task["id"], "PUT", body)
-    assert replaced == {**task, **body, "updated_at": replaced["updated_at"]}
+    assert replaced == {**task, **body, **_stamps(replaced)}
+    assert_recent(replaced["completed_at"])
 
 
 def test_put_keeps_an_omitted_description_and_completed(client: httpx.Client) -> None:
@@ -86,11 +92,17 @@ def test_put_with_a_null_description_clears_it(client: httpx.Client) -> None:
     assert _edited(client, task["id"], "PUT", {"title": "same", "description": None})["description"] is None
 
 
-def test_put_without_a_title_is_422_and_changes_nothing(client: httpx.Client) -> None:
-    task = create_task(client, description="unchanged")
+def test_put_without_a_title_keeps_the_title(client: httpx.Client) -> None:
+    """v2's partial PUT: omitted fields keep their value, the title too."""
+    task = create_task(client, title="kept", description="old")
     response = client.put(f"/api/tasks/{task['id']}", json={"description": "new", "completed": True})
-    assert_problem(response, 422)
-    assert fetch(client, task["id"]).json() == task
+    assert response.status_code == 200, response.text
+    assert (response.json()["title"], response.json()["description"], response.json()["completed"]) == (
+        "kept",
+        "new",
+        True,
+    )
+    assert fetch(client, task["id"]).json() == response.json()
 
 
 @pytest.mark.parametrize(
@@ -107,7 +119,8 @@ def test_put_without_a_title_is_422_and_changes_nothing(client: httpx.Client) ->
 def test_patch_changes_only_the_fields_given(client: httpx.Client, changes: dict[str, Any]) -> None:
     task = create_task(client, title="original", description="original text")
     patched = _edited(client, task["id"], "PATCH", changes)
-    assert patched == {**task, **changes, "updated_at": patched["updated_at"]}
+    assert patched == {**task, **changes, **_stamps(patched)}
+    assert (patched["completed_at"] is not None) is patched["completed"]
 
 
 def test_patch_with_a_null_description_clears_it(client: httpx.Client) -> None:

@@ -3,27 +3,34 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from datetime import UTC, date, datetime, time
+from typing import Any, ClassVar
 
 import pytest
 
 from application.use_cases import (
+    AccountTasks,
+    ClearCompleted,
+    CompleteAll,
+    CountTasks,
     CreateTask,
     CreateTaskCommand,
     DeleteTask,
     DeleteTaskCommand,
-    GetTask,
-    GetTaskCommand,
     EditTask,
     EditTaskCommand,
+    GetTask,
+    GetTaskCommand,
+    ListTags,
     ListTasks,
     ListTasksCommand,
 )
-from domain.errors import InvalidTask, TaskNotFound, VersionMismatch
-from domain.query import SortField, StatusFilter, TaskQuery
+from domain.due import Due
+from domain.errors import InvalidTask, QuotaExceeded, TaskNotFound, VersionMismatch
+from domain.query import SortField, StatusFilter, TagCount, TaskQuery
 from domain.task import FLIP, NewTask, Task, TaskChanges
 from entrypoints.container import Container
-from tests.support.memory import T0, FixedClock
+from tests.support.memory import T0, FixedClock, build_memory_container, memory_settings
 
 ALICE = "alice"
 BOB = "bob"
@@ -37,6 +44,10 @@ class App:
     list: ListTasks
     edit: EditTask
     delete: DeleteTask
+    clear_completed: ClearCompleted
+    complete_all: CompleteAll
+    tags: ListTags
+    counts: CountTasks
 
     async def add(self, owner: str, title: str, **fields: Any) -> Task:
         task = await self.create(CreateTaskCommand(owner, NewTask(title=title, **fields)))
@@ -70,6 +81,10 @@ def app(memory_container: Container, fixed_clock: FixedClock) -> App:
         list=memory_container.list_tasks(),
         edit=memory_container.edit_task(),
         delete=memory_container.delete_task(),
+        clear_completed=memory_container.clear_completed(),
+        complete_all=memory_container.complete_all(),
+        tags=memory_container.list_tags(),
+        counts=memory_container.count_tasks(),
     )
 
 
@@ -353,3 +368,63 @@ class TestList:
 
     async def test_empty_list(self, app: App) -> None:
         assert await app.page(ALICE) == ([], 0)
+
+
+class TestV2:
+    """The v2 use cases, through the same container."""
+
+    WEEKLY: ClassVar[dict[str, Any]] = {
+        "due": Due(date=date(2026, 12, 7), time=time(9, 30), time_zone="Europe/Berlin"),
+        "recurrence": "FREQ=WEEKLY;BYDAY=MO",
+    }
+
+    async def test_completing_a_recurring_task_reports_the_occurrence_it_created(self, app: App) -> None:
+        task = await app.add(ALICE, "sync", **self.WEEKLY)
+        edited = await app.edit(
+            EditTaskCommand(owner_id=ALICE, task_id=task.id, changes=TaskChanges(completed=True))
+        )
+        assert edited.next_occurrence is not None
+        assert edited.task.next_occurrence_id == edited.next_occurrence.id
+        assert edited.next_occurrence.due == Due(
+            date=date(2026, 12, 14), time=time(9, 30), time_zone="Europe/Berlin"
+        )
+        again = await app.edit(
+            EditTaskCommand(owner_id=ALICE, task_id=task.id, changes=TaskChanges(title="x"))
+        )
+        assert again.next_occurrence is None
+
+    async def test_overdue_is_measured_against_the_clock(self, app: App) -> None:
+        await app.add(ALICE, "late", due=Due(date=date(2026, 11, 25)))
+        await app.add(ALICE, "today", due=Due(date=date(2026, 11, 26)))
+        assert await app.page(ALICE, status=StatusFilter.OVERDUE) == (["late"], 1)
+        app.clock.at = datetime(2026, 11, 27, 0, 0, 1, tzinfo=UTC)
+        assert await app.page(ALICE, status=StatusFilter.OVERDUE, sort=SortField.TITLE, descending=False) == (
+            ["late", "today"],
+            2,
+        )
+
+    async def test_bulk_changes_touch_only_the_owners_tasks(self, app: App) -> None:
+        await app.add(ALICE, "done", completed=True)
+        await app.add(ALICE, "pending")
+        bobs = await app.add(BOB, "bob's", completed=True)
+        bobs_pending = await app.add(BOB, "bob's pending")
+        assert await app.clear_completed(ALICE) == 1
+        assert await app.complete_all(ALICE) == 1
+        assert await app.fetch(BOB, bobs.id) == bobs
+        assert await app.fetch(BOB, bobs_pending.id) == bobs_pending
+        assert await app.counts(ALICE) == AccountTasks(total=1, completed=1, limit=10000)
+
+    async def test_tags_are_counted_per_owner(self, app: App) -> None:
+        await app.add(ALICE, "a", tags=["Work", "home"])
+        await app.add(ALICE, "b", tags=["work"])
+        await app.add(BOB, "c", tags=["bob"])
+        assert await app.tags(ALICE) == [TagCount("home", 1), TagCount("Work", 2)]
+
+    async def test_the_task_limit_comes_from_the_settings(self, fixed_clock: FixedClock) -> None:
+        settings = memory_settings().model_copy(update={"max_tasks_per_user": 1})
+        container = build_memory_container(fixed_clock, settings)
+        create = container.create_task()
+        await create(CreateTaskCommand(ALICE, NewTask(title="the one")))
+        with pytest.raises(QuotaExceeded):
+            await create(CreateTaskCommand(ALICE, NewTask(title="one too many")))
+        assert (await container.count_tasks()(ALICE)).limit == 1

@@ -45,9 +45,17 @@ from entrypoints.http.schemas import CompletionSet, TaskCreate, TaskEdit, TaskOu
 MAX_OFFSET: Final = 2**62
 
 SortParam = Literal[
-    "created_at", "-created_at", "updated_at", "-updated_at", "title", "-title",
-    "due", "-due", "priority", "-priority",
-]  # fmt: skip
+    "created_at",
+    "-created_at",
+    "updated_at",
+    "-updated_at",
+    "title",
+    "-title",
+    "due",
+    "-due",
+    "priority",
+    "-priority",
+]
 StatusParam = Literal["all", "pending", "completed", "overdue"]
 # Optional parameters are simply left out; SkipJsonSchema keeps "or null" out of the document.
 Unset = SkipJsonSchema[None]
