@@ -34,16 +34,17 @@ class SqlChangeFeed(ChangeFeed):
         parameters = {"owner_id": owner_id, "after": position, "limit": limit + 1}
         found = await self._runner.rows(statement, parameters)
         # The owner's last number, from the same snapshot; no row: the owner never wrote.
-        head = int(found[0][0]) if found else 0
-        rows = [row for row in found if row[1] is not None]
+        head = int(found[0][_HEAD]) if found else 0
+        rows = [row for row in found if row[_SEQ] is not None]
         has_more = len(rows) > limit
         rows = rows[:limit]
         read = task_mapper(statement)
         changes: list[Change] = [
-            Deleted(row[2]) if row[3] or row[4] is None else Upserted(read(row)) for row in rows
+            Deleted(row[_TASK_ID]) if row[_DELETED] or row[_ID] is None else Upserted(read(row))
+            for row in rows
         ]
         if has_more:
-            return ChangeBatch(changes, rows[-1][1], True)
+            return ChangeBatch(changes, rows[-1][_SEQ], True)
         return ChangeBatch(changes, max(position, head), False)
 
     async def purge_tombstones(self, before: datetime) -> int:
@@ -82,6 +83,11 @@ def _page_statement(with_deletions: bool) -> Any:
 
 _WITH_DELETIONS = _page_statement(with_deletions=True)
 _EXISTING = _page_statement(with_deletions=False)
+# The columns beside the task's, by name (both statements have the same ones).
+_NAMES = list(_WITH_DELETIONS.exported_columns.keys())
+_HEAD, _SEQ, _TASK_ID, _DELETED, _ID = (
+    _NAMES.index(name) for name in ("head", "seq", "task_id", "deleted", "id")
+)
 _tombstones: Any = (
     select(task_changes.c.task_id)
     .where(task_changes.c.deleted, task_changes.c.changed_at < bindparam("before"))

@@ -16,6 +16,7 @@ from pydantic.json_schema import SkipJsonSchema
 from starlette.responses import Response
 
 from application.use_cases import ReplayOutcome
+from domain.errors import DomainError
 from domain.idempotency import KEY_PATTERN, IdempotentRequest, KeyInUse, Outcome
 from entrypoints.http.errors import RequestInProgress
 
@@ -51,9 +52,6 @@ class IdempotencyGate:
         if key is None:
             return respond(await run(None))
         fingerprint = await _fingerprint(request)
-        replayed = await self._replayed(owner_id, key, fingerprint)
-        if replayed is not None:
-            return replayed
         rendered: list[Response] = []
 
         def render(result: R) -> Outcome:
@@ -61,14 +59,19 @@ class IdempotencyGate:
             rendered.append(response)
             return _outcome(response)
 
+        # No lookup first: the write's own transaction is what decides whether the key is free, and
+        # a first request (the usual case) then costs one statement more, not a round trip more.
         try:
             await run(IdempotentRequest(key=key, fingerprint=fingerprint, render=render))
-        except KeyInUse:
-            # A request with this key committed while this one waited for the owner's lock.
+        except DomainError as error:
+            # A retry: its write was refused (KeyInUse) or failed where the first one had succeeded
+            # (a DELETE finds nothing left to delete); either way the first outcome is the answer.
             replayed = await self._replayed(owner_id, key, fingerprint)
-            if replayed is None:
+            if replayed is not None:
+                return replayed
+            if isinstance(error, KeyInUse):
                 raise RequestInProgress() from None
-            return replayed
+            raise
         return rendered[-1]
 
     async def _replayed(self, owner_id: str, key: str, fingerprint: str) -> Response | None:

@@ -258,7 +258,7 @@ def add_item_routes(router: APIRouter, container: Container) -> None:
         status_code=204,
         response_class=Response,
         tags=["tasks"],
-        responses=responses(204, 401, 404, 412, 422, 503, sends=("Idempotency-Replayed",)),
+        responses=responses(204, 401, 404, 409, 412, 422, 503, sends=("Idempotency-Replayed",)),
     )
     async def delete_task(
         request: Request,
