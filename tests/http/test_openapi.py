@@ -140,7 +140,10 @@ def test_the_path_id_is_an_integer_and_if_match_is_spelt_as_on_the_wire(document
             if parameter["name"] == "task_id":
                 assert parameter["schema"]["type"] == "integer", (method, path)
                 assert (parameter["schema"]["minimum"], parameter["schema"]["maximum"]) == (1, 2**63 - 1)
-            if parameter["in"] == "header":
+            if parameter["in"] == "header" and parameter["name"] == "Idempotency-Key":
+                assert method in {"POST", "PUT", "PATCH", "DELETE"}, (method, path)
+                assert parameter["schema"]["pattern"] == "^[A-Za-z0-9._:-]{1,255}$"
+            elif parameter["in"] == "header":
                 assert parameter["name"] == "If-Match", (method, path)
                 assert parameter["schema"] == {
                     "type": "string",
