@@ -9,14 +9,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import Any, Final
 
 from sqlalchemy import (
     ColumnElement,
     Select,
     Subquery,
-    and_,
     bindparam,
     func,
     literal_column,
@@ -27,7 +26,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.sql.expression import BindParameter
 
-from adapters.sql.tables import fold_case, task_counts, task_tags, tasks
+from adapters.sql.tables import fold_case, task_counts, tasks
+from adapters.sql.tag_pages import sizes, tagged, tagged_keys
 from domain.query import SortField, StatusFilter, TaskQuery
 
 _SORT_COLUMNS: Final = {
@@ -85,12 +85,20 @@ class Shape:
     @property
     def counted_by_status(self) -> bool:
         """Whether task_counts knows the total: no filter but a plain status."""
-        plain = self.status is not StatusFilter.OVERDUE and self.search is _Search.NONE
-        return plain and not (self.priorities or self.tags or self.filters_due)
+        return self.search is _Search.NONE and not self.filters_v2
 
     @property
     def filters_due(self) -> bool:
         return self.due_before or self.due_after or self.has_due is not None
+
+    @property
+    def filters_v2(self) -> bool:
+        return self.status is StatusFilter.OVERDUE or bool(self.priorities or self.tags) or self.filters_due
+
+    @property
+    def only_tags(self) -> bool:
+        plain = self.status is StatusFilter.ALL and self.search is _Search.NONE
+        return plain and bool(self.tags) and not (self.priorities or self.filters_due)
 
 
 def page_parameters(owner_id: str, query: TaskQuery) -> dict[str, Any]:
@@ -111,20 +119,40 @@ def page_parameters(owner_id: str, query: TaskQuery) -> dict[str, Any]:
 
 
 @lru_cache(maxsize=1024)
-def page_statement(shape: Shape) -> Select[Any]:
-    """Each row is the total, then the task's columns; an empty page is one row of NULLs."""
-    conditions = _filters(shape)
-    if shape.search is _Search.NONE:
-        return _page_and_total(tasks, conditions, _total(shape, conditions), shape)
-    # Every match is read once, for the count and the page alike, then the page is sorted out:
-    # walking an order's index through non-matches costs more whether matches are rare or not.
-    matches = select(tasks.c.id, tasks.c[_SORT_COLUMNS[shape.sort]]).where(*conditions)
-    matches_cte = matches.cte("matches").prefix_with("MATERIALIZED")
-    total = select(func.count().label("total")).select_from(matches_cte).subquery("total")
-    return _page_and_total(matches_cte, [], total, shape)
+def page_statement(shape: Shape, dialect: str) -> Select[Any]:
+    """Each row is the total, then the task's columns; an empty page is one row of NULLs.
+
+    Shapes with a v2 filter are planned for their values on every run (not prepared): how
+    many of one owner's tasks match decides the plan, and a generic plan cannot know it.
+    """
+    sort_column = _SORT_COLUMNS[shape.sort]
+    if shape.search is not _Search.NONE:
+        # Every match is read once, for the count and the page alike, then the page is sorted out:
+        # walking an order's index through non-matches costs more whether matches are rare or not.
+        matches = select(tasks.c.id, tasks.c[sort_column]).where(*_filters(shape))
+        matches_cte = matches.cte("matches").prefix_with("MATERIALIZED")
+        total = select(func.count().label("total")).select_from(matches_cte).subquery("total")
+        statement = _page_and_total(_keys(matches_cte, [], shape), total, shape)
+    elif shape.tags and dialect == "postgresql":
+        conditions = _filters(shape, with_tags=False)
+        counted = sizes(shape.tags, _OWNER)
+        if shape.only_tags:
+            total = select(counted.c.matches.label("total")).subquery("total")
+        else:
+            total = select(func.count().label("total")).where(*_filters(shape)).subquery("total")
+        keys = tagged_keys(
+            shape.tags, _OWNER, conditions, sort_column, partial(_ordering, shape=shape), counted
+        )
+        statement = _page_and_total(keys, total, shape)
+    else:
+        conditions = _filters(shape)
+        statement = _page_and_total(_keys(tasks, conditions, shape), _total(shape, conditions), shape)
+    if shape.filters_v2:
+        return statement.execution_options(plan_each_time=True)
+    return statement
 
 
-def _filters(shape: Shape) -> list[ColumnElement[bool]]:
+def _filters(shape: Shape, *, with_tags: bool = True) -> list[ColumnElement[bool]]:
     columns = tasks.c
     conditions: list[ColumnElement[bool]] = [columns.user_id == _OWNER]
     if shape.status is StatusFilter.PENDING:
@@ -135,8 +163,8 @@ def _filters(shape: Shape) -> list[ColumnElement[bool]]:
         conditions += [not_(columns.completed), columns.due_at < bindparam("now")]
     if shape.priorities:
         conditions.append(columns.priority.in_([bindparam(f"priority_{n}") for n in range(shape.priorities)]))
-    if shape.tags:
-        conditions.append(columns.id.in_(_tagged(shape.tags)))
+    if shape.tags and with_tags:
+        conditions.append(columns.id.in_(tagged(shape.tags, _OWNER)))
     if shape.due_before:
         conditions.append(columns.due_at < bindparam("due_before"))
     if shape.due_after:
@@ -146,23 +174,6 @@ def _filters(shape: Shape) -> list[ColumnElement[bool]]:
     if shape.search is not _Search.NONE:
         conditions.append(_mentions(shape.search))
     return conditions
-
-
-def _tagged(count: int) -> Select[Any]:
-    """The ids of the owner's tasks that carry every one of `count` tags, from task_tags alone."""
-    first = task_tags.alias("tag_0")
-    tagged = select(first.c.task_id).where(first.c.user_id == _OWNER, first.c.tag_key == bindparam("tag_0"))
-    for index in range(1, count):
-        other = task_tags.alias(f"tag_{index}")
-        tagged = tagged.join(
-            other,
-            and_(
-                other.c.task_id == first.c.task_id,
-                other.c.user_id == _OWNER,
-                other.c.tag_key == bindparam(f"tag_{index}"),
-            ),
-        )
-    return tagged
 
 
 def _mentions(search: _Search) -> ColumnElement[bool]:
@@ -181,10 +192,10 @@ def _mentions(search: _Search) -> ColumnElement[bool]:
 def _total(shape: Shape, conditions: Sequence[ColumnElement[bool]]) -> Subquery:
     if shape.counted_by_status:
         return _counted(shape.status)
-    if shape.status is StatusFilter.ALL and not (shape.priorities or shape.filters_due):
-        # Only tags: their index alone knows how many tasks carry them all.
-        tagged = _tagged(shape.tags).subquery("tagged")
-        return select(func.count().label("total")).select_from(tagged).subquery("total")
+    if shape.only_tags:
+        # Their index alone knows how many tasks carry them all.
+        ids = tagged(shape.tags, _OWNER).subquery("tagged")
+        return select(func.count().label("total")).select_from(ids).subquery("total")
     return select(func.count().label("total")).where(*conditions).subquery("total")
 
 
@@ -200,12 +211,10 @@ def _counted(status: StatusFilter) -> Subquery:
     return select(func.coalesce(kept, 0).label("total")).subquery("total")
 
 
-def _page_and_total(
-    source: Any, conditions: Sequence[ColumnElement[bool]], total: Subquery, shape: Shape
-) -> Select[Any]:
+def _keys(source: Any, conditions: Sequence[ColumnElement[bool]], shape: Shape) -> Subquery:
     # The page's ids first, from the index alone where it can, then their rows: a deep offset
     # skips index entries instead of fetching every skipped row.
-    keys = (
+    return (
         select(source.c.id)
         .where(*conditions)
         .order_by(*_ordering(source.c, shape))
@@ -213,6 +222,9 @@ def _page_and_total(
         .offset(bindparam("offset"))
         .subquery("keys")
     )
+
+
+def _page_and_total(keys: Any, total: Subquery, shape: Shape) -> Select[Any]:
     page = select(tasks).join(keys, tasks.c.id == keys.c.id).subquery("page")
     # The page and the count in one round trip; the outer join keeps the count on an empty page.
     return (

@@ -41,6 +41,8 @@ class Transaction(Protocol):
 
 
 class StatementRunner(Protocol):
+    dialect: str  # "postgresql" or "sqlite"
+
     async def rows(self, statement: Executable, parameters: Mapping[str, Any]) -> Rows:
         """Run the statement on its own, atomically; StorageUnavailable if the database is not there."""
         ...
@@ -79,6 +81,7 @@ class _Runner:
 
     def __init__(self, engine: AsyncEngine, timeout_seconds: float, max_connections: int) -> None:
         self.engine = engine
+        self.dialect = engine.dialect.name
         self._timeout = timeout_seconds
         self._turns = asyncio.Semaphore(max_connections)
 
@@ -186,7 +189,7 @@ class _PsycopgTransaction:
     async def rows(self, statement: Executable, parameters: Mapping[str, Any]) -> Rows:
         compiled = self._runner.compiled(statement)
         values = {**compiled.fixed, **parameters} if compiled.fixed else parameters
-        cursor = await self._connection.execute(compiled.sql, values)
+        cursor = await self._connection.execute(compiled.sql, values, prepare=compiled.prepare)
         # The status, not cursor.description: building the description costs more than the check.
         result = cursor.pgresult
         if result is None or result.status != ExecStatus.TUPLES_OK:
@@ -195,19 +198,22 @@ class _PsycopgTransaction:
 
 
 class _Compiled:
-    __slots__ = ("fixed", "sql")
+    __slots__ = ("fixed", "prepare", "sql")
 
-    def __init__(self, sql: str, fixed: dict[str, Any]) -> None:
+    def __init__(self, sql: str, fixed: dict[str, Any], prepare: bool | None) -> None:
         self.sql = sql
         # Values written into the statement itself, e.g. the 1 of `version + 1`.
         self.fixed = fixed
+        # None: psycopg prepares it after a few runs; False: planned for its values every time.
+        self.prepare = prepare
 
     @classmethod
     def of(cls, statement: Executable, dialect: Dialect) -> _Compiled:
         compiled = statement.compile(dialect=dialect)  # type: ignore[attr-defined]
         required = {name for name, bind in compiled.binds.items() if bind.required}
         fixed = {name: value for name, value in compiled.params.items() if name not in required}
-        return cls(compiled.string, fixed)
+        plan_each_time = statement.get_execution_options().get("plan_each_time", False)
+        return cls(compiled.string, fixed, False if plan_each_time else None)
 
 
 async def _give_back(pooled: PoolProxiedConnection, connection: psycopg.AsyncConnection[Any]) -> None:

@@ -19,13 +19,14 @@ from domain.task import Task
 class SqlTaskReader(TaskReader):
     def __init__(self, runner: StatementRunner) -> None:
         self._run = runner.rows
+        self._dialect = runner.dialect
 
     async def get(self, owner_id: str, task_id: int) -> Task | None:
         rows = await self._run(_GET_ONE, {"owner_id": owner_id, "task_id": task_id})
         return _READ_ONE(rows[0]) if rows else None
 
     async def page(self, owner_id: str, query: TaskQuery) -> TaskPage:
-        statement = page_statement(Shape.of(query))
+        statement = page_statement(Shape.of(query), self._dialect)
         rows = await self._run(statement, page_parameters(owner_id, query))
         # Each row is the total, then the task's columns; an empty page is one row of NULLs.
         read = task_mapper(statement)

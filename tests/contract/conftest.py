@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -62,18 +63,25 @@ class Store:
         return (await self.page(owner, limit=500, descending=False)).items
 
 
-@pytest.fixture(params=["memory", "sqlite", "postgres"])
-async def store(request: pytest.FixtureRequest) -> AsyncIterator[Store]:
-    if request.param == "memory":
+@asynccontextmanager
+async def open_store(kind: str, request: pytest.FixtureRequest) -> AsyncIterator[Store]:
+    """The store of that kind: "memory", or "sqlite" / "postgres" on the session's migrated database."""
+    if kind == "memory":
         memory = InMemoryTaskRepo()
-        yield Store(memory, memory, "memory")
+        yield Store(memory, memory, kind)
         return
-    engine = create_engine(request.getfixturevalue(f"{request.param}_url"), PoolSettings())
+    engine = create_engine(request.getfixturevalue(f"{kind}_url"), PoolSettings())
     runner = statement_runner(engine)
     try:
-        yield Store(SqlTaskRepo(runner), SqlTaskReader(runner), request.param)
+        yield Store(SqlTaskRepo(runner), SqlTaskReader(runner), kind)
     finally:
         await engine.dispose()
+
+
+@pytest.fixture(params=["memory", "sqlite", "postgres"])
+async def store(request: pytest.FixtureRequest) -> AsyncIterator[Store]:
+    async with open_store(request.param, request) as opened:
+        yield opened
 
 
 @pytest.fixture

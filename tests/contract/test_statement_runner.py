@@ -106,3 +106,20 @@ async def test_a_transaction_cut_off_by_the_time_limit_rolls_back_and_leaves_the
         assert [tuple(row) for row in await runner.rows(counted, {"owner": owner})] == [(0,)]
     finally:
         await engine.dispose()
+
+
+async def test_a_statement_marked_plan_each_time_is_never_prepared(postgres_url: str) -> None:
+    engine = create_engine(postgres_url, PoolSettings(size=1))
+    prepared = text("SELECT statement FROM pg_prepared_statements")
+    kept = select(literal_column("'kept prepared'"))
+    planned = select(literal_column("'planned each time'")).execution_options(plan_each_time=True)
+    try:
+        runner = statement_runner(engine, max_connections=1)
+        for _ in range(7):  # past psycopg's prepare threshold of 5
+            await runner.rows(kept, {})
+            await runner.rows(planned, {})
+        statements = " ".join(row[0] for row in await runner.rows(prepared, {}))
+        assert "kept prepared" in statements
+        assert "planned each time" not in statements
+    finally:
+        await engine.dispose()
