@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr
+from pydantic.config import JsonDict
 
 from application.use_cases import AccountTasks
 from domain.changes import ChangeBatch, Upserted
@@ -52,7 +53,13 @@ class DueIn(_Body):
         return Due.parse(self.date, self.time, self.time_zone)
 
 
+# due_date is a shorthand for due, so a body names one of them at most.
+_DUE_OR_DUE_DATE: JsonDict = {"not": {"required": ["due", "due_date"]}}
+
+
 class TaskCreate(_Body):
+    model_config = ConfigDict(json_schema_extra=_DUE_OR_DUE_DATE)
+
     title: StrictStr = Field(json_schema_extra=docs.TITLE)
     description: StrictStr | None = Field(default=None, json_schema_extra=docs.DESCRIPTION)
     completed: StrictBool = False
@@ -69,7 +76,13 @@ class TaskCreate(_Body):
 
 
 class TaskEdit(_Body):
-    """PUT and PATCH alike: named fields change, omitted ones keep their value; naming none is 422."""
+    """PUT and PATCH alike: the fields named change, the others keep their value.
+
+    A body that names none of them (unknown fields are ignored) is refused with 422.
+    """
+
+    # Says "not empty"; that the one field must be a known one is in the description.
+    model_config = ConfigDict(json_schema_extra={**_DUE_OR_DUE_DATE, "minProperties": 1})
 
     title: StrictStr = _kept(json_schema_extra=docs.TITLE)
     description: StrictStr | None = _kept(json_schema_extra=docs.DESCRIPTION)

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 
+from domain.due import Due
 from domain.errors import InvalidTask
 from domain.fields import clean_tag, clean_title
 from entrypoints.http.field_docs import TAG_PATTERN, TITLE
@@ -98,6 +99,7 @@ def test_put_and_patch_take_one_object_of_optional_properties(
     assert schema["type"] == "object"
     assert "anyOf" not in schema and "oneOf" not in schema
     assert "required" not in schema
+    assert schema["minProperties"] == 1  # an empty body is refused
     assert {
         "title",
         "completed",
@@ -112,6 +114,23 @@ def test_put_and_patch_take_one_object_of_optional_properties(
     # What may not be null is not declared nullable, and no default pretends to be applied.
     for name in ("title", "completed", "priority", "tags", "repeat_from"):
         assert "anyOf" not in schema["properties"][name] and "default" not in schema["properties"][name], name
+
+
+@pytest.mark.parametrize(("method", "path"), [("POST", "/api/tasks"), ("PATCH", "/api/tasks/{task_id}")])
+def test_a_body_may_not_name_both_due_and_due_date(document: Document, method: str, path: str) -> None:
+    assert body_schema(document, method, path)["not"] == {"required": ["due", "due_date"]}
+
+
+def test_the_recurrence_pattern_names_only_the_parts_allowed(document: Document) -> None:
+    pattern = body_schema(document, "POST", "/api/tasks")["properties"]["recurrence"]["pattern"]
+    for rule in (
+        "FREQ=WEEKLY;BYDAY=MO",
+        "freq=monthly;bysetpos=-1;byday=MO,TU",
+        "FREQ=DAILY;UNTIL=20261231T000000Z",
+    ):
+        assert re.fullmatch(pattern, rule), rule
+    for rule in ("A=0", "FREQ=DAILY;BYHOUR=9", "RRULE:FREQ=DAILY", "FREQ=DAILY;"):
+        assert not re.fullmatch(pattern, rule), rule
 
 
 def test_create_requires_only_the_title_and_shows_the_server_defaults(document: Document) -> None:
@@ -218,6 +237,18 @@ def test_the_list_documents_every_v2_parameter(document: Document) -> None:
     assert "overdue" in parameters["status"]["enum"]
     assert {"due", "-due", "priority", "-priority"} <= set(parameters["sort"]["enum"])
     assert parameters["tag"]["type"] == "array"
+    assert parameters["tag"]["items"]["pattern"] == TAG_PATTERN
     assert parameters["has_due"]["enum"] == ["true", "false"]
     assert re.fullmatch(parameters["priority"]["pattern"], "urgent,High, low")
     assert not re.fullmatch(parameters["priority"]["pattern"], "high,")
+
+
+def test_the_time_zones_listed_are_exactly_those_a_due_takes(document: Document) -> None:
+    listed = document["components"]["schemas"]["DueIn"]["properties"]["time_zone"]["enum"]
+    assert {"UTC", "Europe/Berlin", "America/New_York", "Asia/Kolkata"} <= set(listed)
+    for name in listed:
+        Due.parse("2026-12-07", "09:30", name)
+    for unlisted in ("localtime", "europe/berlin", "Mars/Olympus_Mons"):
+        assert unlisted not in listed
+        with pytest.raises(InvalidTask):
+            Due.parse("2026-12-07", "09:30", unlisted)

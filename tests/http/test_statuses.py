@@ -105,13 +105,26 @@ async def test_no_such_task_is_404(client: httpx.AsyncClient, operation: Operati
     assert body["detail"] == "No such task."
 
 
-# The path id is declared an integer (1 to 2**63 - 1), so anything else is a 422 naming it.
-@pytest.mark.parametrize("task_id", ["abc", "0", "-1", "1.5", str(2**63)])
+# Only digits name a task; an integer out of range (1 to 2**63 - 1) is a 422 naming the id.
+@pytest.mark.parametrize(
+    ("task_id", "status"), [("abc", 404), ("-1", 404), ("1.5", 404), ("0", 422), (str(2**63), 422)]
+)
 @pytest.mark.parametrize("operation", ONE_TASK_OPERATIONS, ids=str)
-async def test_a_path_id_that_is_not_a_task_id_is_422(
-    client: httpx.AsyncClient, operation: Operation, task_id: str
+async def test_a_path_id_that_is_not_a_task_id_is_404_or_422(
+    client: httpx.AsyncClient, operation: Operation, task_id: str, status: int
 ) -> None:
-    assert_invalid(await send(client, operation, task_id), "task_id")
+    response = await send(client, operation, task_id)
+    assert_problem(response, status)
+    if status == 422:
+        assert_invalid(response, "task_id")
+
+
+@pytest.mark.parametrize("path", ["/api/tasks/clear-completed", "/api/tasks/complete-all"])
+@pytest.mark.parametrize("method", ["GET", "PUT", "PATCH", "DELETE"])
+async def test_the_bulk_routes_take_only_post(client: httpx.AsyncClient, path: str, method: str) -> None:
+    response = await client.request(method, path)
+    assert_problem(response, 405)
+    assert response.headers["allow"] == "POST"
 
 
 @pytest.mark.parametrize("operation", ONE_TASK_OPERATIONS, ids=str)

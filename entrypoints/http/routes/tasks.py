@@ -27,6 +27,7 @@ from domain.query import (
 )
 from domain.task import FLIP, TaskChanges
 from entrypoints.container import Container
+from entrypoints.http.field_docs import TAG_PATTERN, any_case
 from entrypoints.http.idempotency import IdempotencyGate, IdempotencyKey
 from entrypoints.http.responses import JsonResponse
 from entrypoints.http.routes.common import (
@@ -61,11 +62,7 @@ StatusParam = Literal["all", "pending", "completed", "overdue"]
 Unset = SkipJsonSchema[None]
 
 
-def _any_case(word: str) -> str:
-    return "".join(f"[{char}{char.upper()}]" for char in word)
-
-
-_PRIORITY_NAME = "(?:" + "|".join(_any_case(priority.value) for priority in Priority) + ")"
+_PRIORITY_NAME = "(?:" + "|".join(any_case(priority.value) for priority in Priority) + ")"
 PriorityParam = Annotated[
     str | Unset,
     Query(
@@ -75,7 +72,10 @@ PriorityParam = Annotated[
 ]
 TagParam = Annotated[
     list[str] | Unset,
-    Query(description="Repeatable; a task matches when it carries every tag named (any letter case)."),
+    Query(
+        description="Repeatable; a task matches when it carries every tag named (any letter case).",
+        json_schema_extra={"items": {"type": "string", "pattern": TAG_PATTERN}},
+    ),
 ]
 _BOUNDARY_SCHEMA = {
     "anyOf": [{"type": "string", "format": "date-time"}, {"type": "string", "format": "date"}]
@@ -101,10 +101,18 @@ HasDue = Annotated[
         json_schema_extra={"enum": ["true", "false"]},
     ),
 ]
-Search = Annotated[str | Unset, Query(description="Case-insensitive substring of title or description")]
+Search = Annotated[
+    str | Unset,
+    Query(
+        description="Case-insensitive substring of title or description",
+        json_schema_extra={"pattern": r"^[^\x00]*$"},
+    ),
+]
 Limit = Annotated[int, Query(ge=1, le=LIST_LIMIT_MAX)]
 Offset = Annotated[int, Query(ge=0)]
 
+# Only digits name a task: /tasks/clear-completed and the like are other routes (or 404, or 405).
+TASK_ID: Final = "{task_id:int}"
 _ONE_TASK_READ = (401, 404, 422, 503)
 _CREATED = ("Location", "ETag", "Idempotency-Replayed")
 _EDITED = ("ETag", "Link", "Idempotency-Replayed")
@@ -182,7 +190,7 @@ def add_item_routes(router: APIRouter, container: Container) -> None:
     gate = IdempotencyGate(container.replay_outcome())
 
     @router.get(
-        "/tasks/{task_id}",
+        f"/tasks/{TASK_ID}",
         response_model=TaskOut,
         tags=["tasks"],
         responses=responses(200, *_ONE_TASK_READ, sends=("ETag",)),
@@ -200,7 +208,7 @@ def add_item_routes(router: APIRouter, container: Container) -> None:
         )
 
     @router.put(
-        "/tasks/{task_id}",
+        f"/tasks/{TASK_ID}",
         response_model=TaskOut,
         tags=["tasks"],
         summary="Change the named fields; omitted ones keep their value",
@@ -218,7 +226,7 @@ def add_item_routes(router: APIRouter, container: Container) -> None:
         return await edit(request, command, idempotency_key)
 
     @router.patch(
-        "/tasks/{task_id}",
+        f"/tasks/{TASK_ID}",
         response_model=TaskOut,
         tags=["tasks"],
         summary="Change the named fields",
@@ -236,7 +244,7 @@ def add_item_routes(router: APIRouter, container: Container) -> None:
         return await edit(request, command, idempotency_key)
 
     @router.patch(
-        "/tasks/{task_id}/complete",
+        f"/tasks/{TASK_ID}/complete",
         response_model=TaskOut,
         tags=["tasks"],
         summary="Set completed from the body, or toggle it when there is no body",
@@ -254,7 +262,7 @@ def add_item_routes(router: APIRouter, container: Container) -> None:
         return await edit(request, _edit(principal.user_id, task_id, changes, if_match), idempotency_key)
 
     @router.delete(
-        "/tasks/{task_id}",
+        f"/tasks/{TASK_ID}",
         status_code=204,
         response_class=Response,
         tags=["tasks"],
