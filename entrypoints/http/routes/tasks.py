@@ -199,13 +199,8 @@ def add_item_routes(router: APIRouter, container: Container) -> None:
         return task_response(request, await get_use_case(GetTaskCommand(principal.user_id, task_id)))
 
     async def edit(request: Request, command: EditTaskCommand, key: str | None) -> Response:
-        return await gate.answer(
-            request,
-            command.owner_id,
-            key,
-            lambda idempotency: edit_use_case(replace(command, idempotency=idempotency)),
-            lambda edited: edited_response(request, edited),
-        )
+        run = lambda idempotency: edit_use_case(replace(command, idempotency=idempotency))  # noqa: E731
+        return await gate.answer(request, command.owner_id, key, run, lambda e: edited_response(request, e))
 
     @router.put(
         f"/tasks/{TASK_ID}",
@@ -276,12 +271,9 @@ def add_item_routes(router: APIRouter, container: Container) -> None:
         idempotency_key: IdempotencyKey = None,
     ) -> Response:
         command = DeleteTaskCommand(principal.user_id, task_id, expected_version(if_match))
+        run = lambda idempotency: delete_use_case(replace(command, idempotency=idempotency))  # noqa: E731
         return await gate.answer(
-            request,
-            command.owner_id,
-            idempotency_key,
-            lambda idempotency: delete_use_case(replace(command, idempotency=idempotency)),
-            lambda _: Response(status_code=204),
+            request, command.owner_id, idempotency_key, run, lambda _: Response(status_code=204)
         )
 
 
