@@ -27,6 +27,8 @@ IdempotencyKey = Annotated[
     Header(
         alias="Idempotency-Key",
         pattern=KEY_PATTERN,
+        # The union with None keeps the pattern out of the generated schema; it belongs there.
+        json_schema_extra={"pattern": KEY_PATTERN},
         description="Makes a retry safe: the same key, method, path and body within 24 hours is "
         "answered with the first outcome (and Idempotency-Replayed: true) and changes nothing.",
     ),

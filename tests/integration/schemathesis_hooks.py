@@ -1,8 +1,8 @@
 """Schemathesis hooks for test_schemathesis.py (loaded through SCHEMATHESIS_HOOKS).
 
-Schemathesis does not hold header values to their `pattern`, so a "valid" Idempotency-Key it makes
-may be refused (422), and it may send one key with two bodies (422 by design). A positive case
-therefore gets a fresh, valid key; negative cases keep what was generated.
+Generated keys repeat (Hypothesis likes "0"), and one key sent with two different requests is 422 by
+design, which the positive-data check would read as a valid request refused. So a positive case gets
+a fresh key; negative cases keep what was generated, and must still be refused.
 """
 
 from __future__ import annotations

@@ -85,7 +85,7 @@ def run_schemathesis(server: ApiServer, workdir: Path) -> tuple[subprocess.Compl
         "--report-json-path", str(report),
         "--no-color",
     ]  # fmt: skip
-    # Valid, fresh Idempotency-Keys in positive cases (see schemathesis_hooks.py).
+    # A fresh Idempotency-Key in each positive case (see schemathesis_hooks.py).
     env = {
         **os.environ,
         "SCHEMATHESIS_HOOKS": "tests.integration.schemathesis_hooks",
