@@ -16,6 +16,8 @@ from adapters.auth.jwt_verifier import ClaimRules, JwtTokenVerifier
 from adapters.auth.routing import TokenRouter
 from adapters.auth.sessions import SessionTokenVerifier
 from adapters.sql.engine import PoolSettings, UnsupportedDatabaseUrl, create_engine, normalise_url
+from adapters.sql.change_feed import SqlChangeFeed
+from adapters.sql.idempotency import SqlIdempotencyRecords
 from adapters.sql.migrate import upgrade_to_latest
 from adapters.sql.runner import statement_runner
 from adapters.sql.schema_version import SqlSchemaVersion
@@ -31,8 +33,11 @@ from application.use_cases import (
     DeleteTask,
     EditTask,
     GetTask,
+    ListChanges,
     ListTags,
     ListTasks,
+    PurgeExpired,
+    ReplayOutcome,
 )
 from entrypoints.settings import ConfigurationError, DatabaseSettings, Settings
 
@@ -118,6 +123,8 @@ class Container(containers.DeclarativeContainer):
         settings,
     )
     task_reader = providers.Singleton(SqlTaskReader, statement_runner)
+    change_feed = providers.Singleton(SqlChangeFeed, statement_runner)
+    idempotency_records = providers.Singleton(SqlIdempotencyRecords, statement_runner)
     key_source = providers.Singleton(_key_source, settings)
     jwt_verifier = providers.Singleton(_token_verifier, settings, key_source)
     session_engine = providers.Singleton(_session_engine, settings)
@@ -130,12 +137,15 @@ class Container(containers.DeclarativeContainer):
     get_task = providers.Factory(GetTask, task_reader)
     # PUT, PATCH and /complete: one use case, one vocabulary of changes.
     edit_task = providers.Factory(EditTask, task_repo, clock, task_limit)
-    delete_task = providers.Factory(DeleteTask, task_repo)
+    delete_task = providers.Factory(DeleteTask, task_repo, clock)
     list_tags = providers.Factory(ListTags, task_reader)
-    clear_completed = providers.Factory(ClearCompleted, task_repo)
+    clear_completed = providers.Factory(ClearCompleted, task_repo, clock)
     complete_all = providers.Factory(CompleteAll, task_repo, clock)
     count_tasks = providers.Factory(CountTasks, task_reader, task_limit)
     check_readiness = providers.Factory(CheckReadiness, task_repo, schema_version)
+    list_changes = providers.Factory(ListChanges, change_feed, clock)
+    replay_outcome = providers.Factory(ReplayOutcome, idempotency_records, clock)
+    purge_expired = providers.Factory(PurgeExpired, change_feed, idempotency_records, clock)
 
 
 def build_container(settings: Settings) -> Container:

@@ -16,9 +16,13 @@ from starlette.responses import HTMLResponse
 from starlette.routing import Match
 
 from application.errors import AuthenticationFailed, SchemaOutdated, StorageUnavailable
+from domain.changes import CursorExpired
 from domain.errors import InvalidTask, QuotaExceeded, TaskNotFound, VersionMismatch
+from domain.idempotency import IdempotencyConflict
 from entrypoints.http.problem_types import (
+    CURSOR_EXPIRED,
     HEADERS_TOO_LARGE,
+    IDEMPOTENCY_CONFLICT,
     INTERNAL_ERROR,
     METHOD_NOT_ALLOWED,
     NO_SUCH_PATH,
@@ -27,6 +31,7 @@ from entrypoints.http.problem_types import (
     PRECONDITION_FAILED,
     PROBLEM_TYPES,
     QUOTA_EXCEEDED,
+    REQUEST_IN_PROGRESS,
     SERVICE_UNAVAILABLE,
     UNAUTHORIZED,
     VALIDATION,
@@ -79,6 +84,10 @@ class UnknownQueryParameters(Exception):
         super().__init__(", ".join(self.unknown))
 
 
+class RequestInProgress(Exception):
+    """A request with the same Idempotency-Key took it, and its outcome is not readable yet."""
+
+
 def problem(
     kind: ProblemType,
     detail: str,
@@ -119,6 +128,26 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _stale(_: Request, error: VersionMismatch) -> ProblemResponse:
         return problem(
             PRECONDITION_FAILED, "The task has changed since that version; fetch it again and retry."
+        )
+
+    @app.exception_handler(CursorExpired)
+    async def _cursor_expired(_: Request, __: CursorExpired) -> ProblemResponse:
+        return problem(
+            CURSOR_EXPIRED, "The cursor is too old or not one of yours; sync again from the start, without since."
+        )
+
+    @app.exception_handler(IdempotencyConflict)
+    async def _key_reused(_: Request, __: IdempotencyConflict) -> ProblemResponse:
+        return problem(
+            IDEMPOTENCY_CONFLICT,
+            "This Idempotency-Key was already used for another method, path or body; use a new key.",
+            errors=[{"loc": ["header", "Idempotency-Key"], "msg": "already used for another request"}],
+        )
+
+    @app.exception_handler(RequestInProgress)
+    async def _in_progress(_: Request, __: RequestInProgress) -> ProblemResponse:
+        return problem(
+            REQUEST_IN_PROGRESS, "A request with this Idempotency-Key is still being processed; retry shortly."
         )
 
     @app.exception_handler(PreconditionMalformed)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Annotated, Final, Literal
 
 from fastapi import APIRouter, Body, Query, Request, Response
@@ -27,6 +28,7 @@ from domain.query import (
 from domain.task import FLIP, TaskChanges
 from entrypoints.container import Container
 from entrypoints.http.field_docs import TAG_PATTERN, any_case
+from entrypoints.http.idempotency import IdempotencyGate, IdempotencyKey
 from entrypoints.http.responses import JsonResponse
 from entrypoints.http.routes.common import (
     IfMatch,
@@ -112,6 +114,8 @@ Offset = Annotated[int, Query(ge=0)]
 # Only digits name a task: /tasks/clear-completed and the like are other routes (or 404, or 405).
 TASK_ID: Final = "{task_id:int}"
 _ONE_TASK_READ = (401, 404, 422, 503)
+_CREATED = ("Location", "ETag", "Idempotency-Replayed")
+_EDITED = ("ETag", "Link", "Idempotency-Replayed")
 _ONE_TASK_EDIT = (401, 404, 409, 412, 413, 422, 503)
 
 
@@ -119,6 +123,7 @@ def add_collection_routes(router: APIRouter, container: Container) -> None:
     # Resolved once, here: use cases are stateless, so requests share them instead of rebuilding them.
     list_use_case = container.list_tasks()
     create_use_case = container.create_task()
+    gate = IdempotencyGate(container.replay_outcome())
 
     @router.get(
         "/tasks",
@@ -163,17 +168,26 @@ def add_collection_routes(router: APIRouter, container: Container) -> None:
         status_code=201,
         response_model=TaskOut,
         tags=["tasks"],
-        responses=responses(201, 401, 409, 413, 422, 503, sends=("Location", "ETag")),
+        responses=responses(201, 401, 409, 413, 422, 503, sends=_CREATED),
     )
-    async def create_task(request: Request, principal: PrincipalDep, body: TaskCreate) -> Response:
-        task = await create_use_case(CreateTaskCommand(principal.user_id, body.new_task()))
-        return task_response(request, task, status_code=201, created=True)
+    async def create_task(
+        request: Request, principal: PrincipalDep, body: TaskCreate, idempotency_key: IdempotencyKey = None
+    ) -> Response:
+        owner_id, new = principal.user_id, body.new_task()
+        return await gate.answer(
+            request,
+            owner_id,
+            idempotency_key,
+            lambda idempotency: create_use_case(CreateTaskCommand(owner_id, new, idempotency)),
+            lambda task: task_response(request, task, status_code=201, created=True),
+        )
 
 
 def add_item_routes(router: APIRouter, container: Container) -> None:
     get_use_case = container.get_task()
     edit_use_case = container.edit_task()
     delete_use_case = container.delete_task()
+    gate = IdempotencyGate(container.replay_outcome())
 
     @router.get(
         f"/tasks/{TASK_ID}",
@@ -184,39 +198,52 @@ def add_item_routes(router: APIRouter, container: Container) -> None:
     async def get_task(request: Request, principal: PrincipalDep, task_id: TaskId) -> Response:
         return task_response(request, await get_use_case(GetTaskCommand(principal.user_id, task_id)))
 
-    async def edit(request: Request, command: EditTaskCommand) -> Response:
-        return edited_response(request, await edit_use_case(command))
+    async def edit(request: Request, command: EditTaskCommand, key: str | None) -> Response:
+        run = lambda idempotency: edit_use_case(replace(command, idempotency=idempotency))  # noqa: E731
+        return await gate.answer(request, command.owner_id, key, run, lambda e: edited_response(request, e))
 
     @router.put(
         f"/tasks/{TASK_ID}",
         response_model=TaskOut,
         tags=["tasks"],
         summary="Change the named fields; omitted ones keep their value",
-        responses=responses(200, *_ONE_TASK_EDIT, sends=("ETag", "Link")),
+        responses=responses(200, *_ONE_TASK_EDIT, sends=_EDITED),
     )
     async def replace_task(
-        request: Request, principal: PrincipalDep, task_id: TaskId, body: TaskEdit, if_match: IfMatch = None
+        request: Request,
+        principal: PrincipalDep,
+        task_id: TaskId,
+        body: TaskEdit,
+        if_match: IfMatch = None,
+        idempotency_key: IdempotencyKey = None,
     ) -> Response:
-        return await edit(request, _edit(principal.user_id, task_id, body.changes(), if_match))
+        command = _edit(principal.user_id, task_id, body.changes(), if_match)
+        return await edit(request, command, idempotency_key)
 
     @router.patch(
         f"/tasks/{TASK_ID}",
         response_model=TaskOut,
         tags=["tasks"],
         summary="Change the named fields",
-        responses=responses(200, *_ONE_TASK_EDIT, sends=("ETag", "Link")),
+        responses=responses(200, *_ONE_TASK_EDIT, sends=_EDITED),
     )
     async def patch_task(
-        request: Request, principal: PrincipalDep, task_id: TaskId, body: TaskEdit, if_match: IfMatch = None
+        request: Request,
+        principal: PrincipalDep,
+        task_id: TaskId,
+        body: TaskEdit,
+        if_match: IfMatch = None,
+        idempotency_key: IdempotencyKey = None,
     ) -> Response:
-        return await edit(request, _edit(principal.user_id, task_id, body.changes(), if_match))
+        command = _edit(principal.user_id, task_id, body.changes(), if_match)
+        return await edit(request, command, idempotency_key)
 
     @router.patch(
         f"/tasks/{TASK_ID}/complete",
         response_model=TaskOut,
         tags=["tasks"],
         summary="Set completed from the body, or toggle it when there is no body",
-        responses=responses(200, *_ONE_TASK_EDIT, sends=("ETag", "Link")),
+        responses=responses(200, *_ONE_TASK_EDIT, sends=_EDITED),
     )
     async def complete_task(
         request: Request,
@@ -224,21 +251,30 @@ def add_item_routes(router: APIRouter, container: Container) -> None:
         task_id: TaskId,
         body: Annotated[CompletionSet | None, Body()] = None,
         if_match: IfMatch = None,
+        idempotency_key: IdempotencyKey = None,
     ) -> Response:
         changes = TaskChanges(completed=FLIP if body is None else body.completed)
-        return await edit(request, _edit(principal.user_id, task_id, changes, if_match))
+        return await edit(request, _edit(principal.user_id, task_id, changes, if_match), idempotency_key)
 
     @router.delete(
         f"/tasks/{TASK_ID}",
         status_code=204,
         response_class=Response,
         tags=["tasks"],
-        responses=responses(204, 401, 404, 412, 422, 503),
+        responses=responses(204, 401, 404, 409, 412, 422, 503, sends=("Idempotency-Replayed",)),
     )
-    async def delete_task(principal: PrincipalDep, task_id: TaskId, if_match: IfMatch = None) -> Response:
+    async def delete_task(
+        request: Request,
+        principal: PrincipalDep,
+        task_id: TaskId,
+        if_match: IfMatch = None,
+        idempotency_key: IdempotencyKey = None,
+    ) -> Response:
         command = DeleteTaskCommand(principal.user_id, task_id, expected_version(if_match))
-        await delete_use_case(command)
-        return Response(status_code=204)
+        run = lambda idempotency: delete_use_case(replace(command, idempotency=idempotency))  # noqa: E731
+        return await gate.answer(
+            request, command.owner_id, idempotency_key, run, lambda _: Response(status_code=204)
+        )
 
 
 def _edit(owner_id: str, task_id: int, changes: TaskChanges, if_match: str | None) -> EditTaskCommand:
