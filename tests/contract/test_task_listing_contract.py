@@ -133,6 +133,13 @@ async def test_tag_filter_needs_every_tag_ignoring_case(store: Store, owner: str
     assert await store.ids(owner, tags=("nothing",)) == ([], 0)
 
 
+async def test_more_tags_than_a_task_can_carry_match_nothing(store: Store, owner: str) -> None:
+    tags = [f"t{n}" for n in range(20)]
+    await store.add(owner, tags=tags)
+    assert (await store.ids(owner, tags=tuple(tags)))[1] == 1
+    assert await store.ids(owner, tags=(*tags, "t20")) == ([], 0)
+
+
 async def test_a_tag_filters_total_counts_past_the_page(store: Store, owner: str) -> None:
     tagged = [await store.add(owner, f"t{n}", tags=["x", "y"] if n % 2 else ["x"]) for n in range(7)]
     assert await store.ids(owner, tags=("x",), limit=2, offset=1) == ([tagged[5].id, tagged[4].id], 7)
