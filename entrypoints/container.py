@@ -6,7 +6,6 @@ import asyncio
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from adapters.sql.task_reader import SqlTaskReader
 from dependency_injector import containers, providers
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -15,12 +14,13 @@ from adapters.auth.jwks import JwksKeySource
 from adapters.auth.jwt_verifier import ClaimRules, JwtTokenVerifier
 from adapters.auth.routing import TokenRouter
 from adapters.auth.sessions import SessionTokenVerifier
-from adapters.sql.engine import PoolSettings, UnsupportedDatabaseUrl, create_engine, normalise_url
 from adapters.sql.change_feed import SqlChangeFeed
+from adapters.sql.engine import PoolSettings, UnsupportedDatabaseUrl, create_engine, normalise_url
 from adapters.sql.idempotency import SqlIdempotencyRecords
 from adapters.sql.migrate import upgrade_to_latest
 from adapters.sql.runner import statement_runner
 from adapters.sql.schema_version import SqlSchemaVersion
+from adapters.sql.task_reader import SqlTaskReader
 from adapters.sql.task_repo import SqlTaskRepo
 from application.clock import SystemClock
 from application.ports import TokenVerifier

@@ -133,7 +133,8 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(CursorExpired)
     async def _cursor_expired(_: Request, __: CursorExpired) -> ProblemResponse:
         return problem(
-            CURSOR_EXPIRED, "The cursor is too old or not one of yours; sync again from the start, without since."
+            CURSOR_EXPIRED,
+            "The cursor is too old or not one of yours; sync again from the start, without since.",
         )
 
     @app.exception_handler(IdempotencyConflict)
@@ -147,7 +148,8 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestInProgress)
     async def _in_progress(_: Request, __: RequestInProgress) -> ProblemResponse:
         return problem(
-            REQUEST_IN_PROGRESS, "A request with this Idempotency-Key is still being processed; retry shortly."
+            REQUEST_IN_PROGRESS,
+            "A request with this Idempotency-Key is still being processed; retry shortly.",
         )
 
     @app.exception_handler(PreconditionMalformed)

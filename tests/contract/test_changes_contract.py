@@ -36,8 +36,8 @@ async def stores(request: pytest.FixtureRequest) -> AsyncIterator[Stores]:
         memory = InMemoryTaskRepo()
         yield Stores(memory, memory, memory)
         return
-    engine = create_engine(request.getfixturevalue(f"{request.param}_url"), PoolSettings())
-    runner = statement_runner(engine)
+    engine = create_engine(request.getfixturevalue(f"{request.param}_url"), PoolSettings(timeout_seconds=4.0))
+    runner = statement_runner(engine, timeout_seconds=4.0)
     try:
         yield Stores(SqlTaskRepo(runner), SqlChangeFeed(runner), SqlIdempotencyRecords(runner))
     finally:

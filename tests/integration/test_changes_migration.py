@@ -22,8 +22,8 @@ async def test_tasks_from_before_the_feed_are_in_it_and_numbering_goes_on(empty_
     insert_v1_tasks(empty_database)
     command.upgrade(config, "head")
 
-    engine = create_engine(empty_database, PoolSettings(size=2))
-    runner = statement_runner(engine, max_connections=2)
+    engine = create_engine(empty_database, PoolSettings(timeout_seconds=4.0, size=2))
+    runner = statement_runner(engine, timeout_seconds=4.0, max_connections=2)
     feed, repo = SqlChangeFeed(runner), SqlTaskRepo(runner)
     try:
         first = await feed.changes_after("v1-user", 0, 10, with_deletions=False)
