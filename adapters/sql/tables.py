@@ -103,6 +103,13 @@ task_changes = Table(
     Column("changed_at", BigInteger, nullable=False),
 )
 Index("ix_task_changes_user_seq", task_changes.c.user_id, task_changes.c.seq, unique=True)
+# What the purge of old tombstones reads.
+Index(
+    "ix_task_changes_tombstones",
+    task_changes.c.changed_at,
+    postgresql_where=task_changes.c.deleted,
+    sqlite_where=task_changes.c.deleted,
+)
 
 # The outcome of each write sent with an Idempotency-Key, written in the write's own transaction.
 idempotency_keys = Table(
@@ -131,14 +138,20 @@ Index(
 )
 Index("ix_tasks_user_priority", tasks.c.user_id, tasks.c.priority, tasks.c.id)
 # sort=due ascending (NULLS LAST is PostgreSQL's default), and status=overdue's count from the
-# index alone. sort=-due wants NULLS LAST too, which a backward scan cannot give: migration 0005
-# adds ix_tasks_user_due_desc on PostgreSQL.
+# index alone. sort=-due wants undated tasks last too, which a backward scan cannot give.
 Index(
     "ix_tasks_user_due",
     tasks.c.user_id,
     tasks.c.due_at,
     tasks.c.id,
     postgresql_include=["completed"],
+)
+Index(
+    "ix_tasks_user_due_desc",
+    tasks.c.user_id,
+    tasks.c.due_at.desc().nulls_last(),
+    tasks.c.id.desc(),
+    info={ONLY_ON: "postgresql"},
 )
 Index(
     "ix_task_tags_user_key",
