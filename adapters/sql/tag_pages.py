@@ -19,11 +19,15 @@ from typing import Any
 
 from sqlalchemy import (
     CTE,
+    BigInteger,
     ColumnElement,
+    Float,
+    Integer,
     Select,
     and_,
     any_,
     bindparam,
+    cast,
     func,
     not_,
     select,
@@ -72,10 +76,11 @@ def tagged_keys(
 
     `conditions` are every filter but the tags, on `tasks`.
     """
-    reach = bindparam("limit", type_=counted.c.held.type) + bindparam("offset", type_=counted.c.held.type)
-    walk_is_cheaper = select(
-        counted.c.matches * counted.c.matches >= reach * counted.c.held
-    ).scalar_subquery()
+    # In floating point: (offset + limit) x held overflows a bigint for offsets near the API's limit.
+    limit, offset = bindparam("limit", type_=Integer), bindparam("offset", type_=BigInteger)
+    reach = cast(limit, Float) + cast(offset, Float)
+    matches = cast(counted.c.matches, Float)
+    walk_is_cheaper = select(matches * matches >= reach * cast(counted.c.held, Float)).scalar_subquery()
 
     # Walk: each task in order, checked against its own task_tags rows (the primary key).
     carried = (

@@ -234,3 +234,10 @@ async def test_a_page_reads_every_field(store: Store, owner: str) -> None:
         {"status": StatusFilter.PENDING},
     ):
         assert (await store.page(owner, **query)).items == [added]
+
+
+async def test_a_tag_page_far_past_the_end_is_empty_not_an_overflow(store: Store, owner: str) -> None:
+    for n in range(30):
+        await store.add(owner, f"t{n}", tags=["work"])
+    page = await store.page(owner, tags=("work",), offset=2**62, limit=500)
+    assert (page.items, page.total) == ([], 30)
