@@ -56,6 +56,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/tasks/changes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Changes to the caller's tasks since a cursor (all tasks without one), in commit order */
+        get: operations["listTaskChanges"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/tasks/clear-completed": {
         parameters: {
             query?: never;
@@ -165,6 +182,24 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** ChangesOut */
+        ChangesOut: {
+            /**
+             * Changes
+             * @description In the order they were committed
+             */
+            changes: (components["schemas"]["UpsertOut"] | components["schemas"]["DeleteOut"])[];
+            /**
+             * Cursor
+             * @description Opaque; send it back as `since`
+             */
+            cursor: string;
+            /**
+             * Has More
+             * @description Ask again with `cursor` at once: more changes are waiting
+             */
+            has_more: boolean;
+        };
         /** ClearedOut */
         ClearedOut: {
             /** Deleted */
@@ -179,6 +214,16 @@ export interface components {
         CompletionSet: {
             /** Completed */
             completed: boolean;
+        };
+        /** DeleteOut */
+        DeleteOut: {
+            /** Id */
+            id: number;
+            /**
+             * Op
+             * @constant
+             */
+            op: "delete";
         };
         /**
          * DueIn
@@ -429,6 +474,15 @@ export interface components {
              */
             updated_at: string;
         };
+        /** UpsertOut */
+        UpsertOut: {
+            /**
+             * Op
+             * @constant
+             */
+            op: "upsert";
+            task: components["schemas"]["TaskOut"];
+        };
         /** ValidationProblem */
         ValidationProblem: {
             /** Detail */
@@ -650,7 +704,10 @@ export interface operations {
     createTask: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes a retry safe: the same key, method, path and body within 24 hours is answered with the first outcome (and Idempotency-Replayed: true) and changes nothing. */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -665,6 +722,8 @@ export interface operations {
                 headers: {
                     /** @description W/"<version>"; send it back as If-Match */
                     ETag?: string;
+                    /** @description true: the recorded outcome of an earlier request with the same Idempotency-Key */
+                    "Idempotency-Replayed"?: "true";
                     /** @description The new task's URL */
                     Location?: string;
                     /** @description The caller's request id if it sent a sane one, else a new one */
@@ -688,7 +747,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The user's task limit (MAX_TASKS_PER_USER) would be passed; nothing changed */
+            /** @description The user's task limit (MAX_TASKS_PER_USER) would be passed, or a request with the same Idempotency-Key is still in progress; nothing changed */
             409: {
                 headers: {
                     /** @description The caller's request id if it sent a sane one, else a new one */
@@ -736,9 +795,13 @@ export interface operations {
             };
         };
     };
-    clearCompletedTasks: {
+    listTaskChanges: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description A cursor from an earlier answer; leave it out for every task there is. */
+                since?: string;
+                limit?: number;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -753,6 +816,81 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/json": components["schemas"]["ChangesOut"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    /** @description Bearer, with error="invalid_token" when a token was sent */
+                    "WWW-Authenticate"?: string;
+                    /** @description The caller's request id if it sent a sane one, else a new one */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The sync cursor is too old or not the caller's: sync again without `since` */
+            410: {
+                headers: {
+                    /** @description The caller's request id if it sent a sane one, else a new one */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    /** @description The caller's request id if it sent a sane one, else a new one */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            /** @description Database unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    /** @description The caller's request id if it sent a sane one, else a new one */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    clearCompletedTasks: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retry safe: the same key, method, path and body within 24 hours is answered with the first outcome (and Idempotency-Replayed: true) and changes nothing. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    /** @description true: the recorded outcome of an earlier request with the same Idempotency-Key */
+                    "Idempotency-Replayed"?: "true";
+                    /** @description The caller's request id if it sent a sane one, else a new one */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
                     "application/json": components["schemas"]["ClearedOut"];
                 };
             };
@@ -761,6 +899,17 @@ export interface operations {
                 headers: {
                     /** @description Bearer, with error="invalid_token" when a token was sent */
                     "WWW-Authenticate"?: string;
+                    /** @description The caller's request id if it sent a sane one, else a new one */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The user's task limit (MAX_TASKS_PER_USER) would be passed, or a request with the same Idempotency-Key is still in progress; nothing changed */
+            409: {
+                headers: {
                     /** @description The caller's request id if it sent a sane one, else a new one */
                     "X-Request-ID"?: string;
                     [name: string]: unknown;
@@ -809,7 +958,10 @@ export interface operations {
     completeAllTasks: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes a retry safe: the same key, method, path and body within 24 hours is answered with the first outcome (and Idempotency-Replayed: true) and changes nothing. */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -818,6 +970,8 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    /** @description true: the recorded outcome of an earlier request with the same Idempotency-Key */
+                    "Idempotency-Replayed"?: "true";
                     /** @description The caller's request id if it sent a sane one, else a new one */
                     "X-Request-ID"?: string;
                     [name: string]: unknown;
@@ -831,6 +985,17 @@ export interface operations {
                 headers: {
                     /** @description Bearer, with error="invalid_token" when a token was sent */
                     "WWW-Authenticate"?: string;
+                    /** @description The caller's request id if it sent a sane one, else a new one */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The user's task limit (MAX_TASKS_PER_USER) would be passed, or a request with the same Idempotency-Key is still in progress; nothing changed */
+            409: {
+                headers: {
                     /** @description The caller's request id if it sent a sane one, else a new one */
                     "X-Request-ID"?: string;
                     [name: string]: unknown;
@@ -957,6 +1122,8 @@ export interface operations {
             header?: {
                 /** @description Only change the task if it is still at this ETag, e.g. W/"3". */
                 "If-Match"?: string;
+                /** @description Makes a retry safe: the same key, method, path and body within 24 hours is answered with the first outcome (and Idempotency-Replayed: true) and changes nothing. */
+                "Idempotency-Key"?: string;
             };
             path: {
                 /** @description The task's id, a positive 64-bit integer. */
@@ -975,6 +1142,8 @@ export interface operations {
                 headers: {
                     /** @description W/"<version>"; send it back as If-Match */
                     ETag?: string;
+                    /** @description true: the recorded outcome of an earlier request with the same Idempotency-Key */
+                    "Idempotency-Replayed"?: "true";
                     /** @description </api/tasks/{id}>; rel="next": the occurrence this completion created, when it did */
                     Link?: string;
                     /** @description The caller's request id if it sent a sane one, else a new one */
@@ -1009,7 +1178,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The user's task limit (MAX_TASKS_PER_USER) would be passed; nothing changed */
+            /** @description The user's task limit (MAX_TASKS_PER_USER) would be passed, or a request with the same Idempotency-Key is still in progress; nothing changed */
             409: {
                 headers: {
                     /** @description The caller's request id if it sent a sane one, else a new one */
@@ -1074,6 +1243,8 @@ export interface operations {
             header?: {
                 /** @description Only change the task if it is still at this ETag, e.g. W/"3". */
                 "If-Match"?: string;
+                /** @description Makes a retry safe: the same key, method, path and body within 24 hours is answered with the first outcome (and Idempotency-Replayed: true) and changes nothing. */
+                "Idempotency-Key"?: string;
             };
             path: {
                 /** @description The task's id, a positive 64-bit integer. */
@@ -1086,6 +1257,8 @@ export interface operations {
             /** @description Successful Response */
             204: {
                 headers: {
+                    /** @description true: the recorded outcome of an earlier request with the same Idempotency-Key */
+                    "Idempotency-Replayed"?: "true";
                     /** @description The caller's request id if it sent a sane one, else a new one */
                     "X-Request-ID"?: string;
                     [name: string]: unknown;
@@ -1107,6 +1280,17 @@ export interface operations {
             };
             /** @description No such task for this user */
             404: {
+                headers: {
+                    /** @description The caller's request id if it sent a sane one, else a new one */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The user's task limit (MAX_TASKS_PER_USER) would be passed, or a request with the same Idempotency-Key is still in progress; nothing changed */
+            409: {
                 headers: {
                     /** @description The caller's request id if it sent a sane one, else a new one */
                     "X-Request-ID"?: string;
@@ -1159,6 +1343,8 @@ export interface operations {
             header?: {
                 /** @description Only change the task if it is still at this ETag, e.g. W/"3". */
                 "If-Match"?: string;
+                /** @description Makes a retry safe: the same key, method, path and body within 24 hours is answered with the first outcome (and Idempotency-Replayed: true) and changes nothing. */
+                "Idempotency-Key"?: string;
             };
             path: {
                 /** @description The task's id, a positive 64-bit integer. */
@@ -1177,6 +1363,8 @@ export interface operations {
                 headers: {
                     /** @description W/"<version>"; send it back as If-Match */
                     ETag?: string;
+                    /** @description true: the recorded outcome of an earlier request with the same Idempotency-Key */
+                    "Idempotency-Replayed"?: "true";
                     /** @description </api/tasks/{id}>; rel="next": the occurrence this completion created, when it did */
                     Link?: string;
                     /** @description The caller's request id if it sent a sane one, else a new one */
@@ -1211,7 +1399,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The user's task limit (MAX_TASKS_PER_USER) would be passed; nothing changed */
+            /** @description The user's task limit (MAX_TASKS_PER_USER) would be passed, or a request with the same Idempotency-Key is still in progress; nothing changed */
             409: {
                 headers: {
                     /** @description The caller's request id if it sent a sane one, else a new one */
@@ -1276,6 +1464,8 @@ export interface operations {
             header?: {
                 /** @description Only change the task if it is still at this ETag, e.g. W/"3". */
                 "If-Match"?: string;
+                /** @description Makes a retry safe: the same key, method, path and body within 24 hours is answered with the first outcome (and Idempotency-Replayed: true) and changes nothing. */
+                "Idempotency-Key"?: string;
             };
             path: {
                 /** @description The task's id, a positive 64-bit integer. */
@@ -1294,6 +1484,8 @@ export interface operations {
                 headers: {
                     /** @description W/"<version>"; send it back as If-Match */
                     ETag?: string;
+                    /** @description true: the recorded outcome of an earlier request with the same Idempotency-Key */
+                    "Idempotency-Replayed"?: "true";
                     /** @description </api/tasks/{id}>; rel="next": the occurrence this completion created, when it did */
                     Link?: string;
                     /** @description The caller's request id if it sent a sane one, else a new one */
@@ -1328,7 +1520,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The user's task limit (MAX_TASKS_PER_USER) would be passed; nothing changed */
+            /** @description The user's task limit (MAX_TASKS_PER_USER) would be passed, or a request with the same Idempotency-Key is still in progress; nothing changed */
             409: {
                 headers: {
                     /** @description The caller's request id if it sent a sane one, else a new one */
