@@ -6,15 +6,30 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
+from domain.changes import ChangeBatch
+from domain.idempotency import Receipt, Recorded
 from domain.identity import Principal
 from domain.query import TagCount, TaskCounts, TaskPage, TaskQuery
 from domain.task import Edited, NewTask, Task, TaskChanges
 
 
 class TaskRepo(Protocol):
-    """The writes. Each method is one transaction, scoped to one owner: another's task is never seen."""
+    """The writes. Each method is one transaction, scoped to one owner: another's task is never seen.
 
-    async def add(self, owner_id: str, new: NewTask, now: datetime, task_limit: int | None) -> Task:
+    A write given a receipt records `receipt.request.render(result)` under its key in the same
+    transaction, or raises KeyInUse (changing nothing) when the key holds an outcome newer than
+    `receipt.window_start`.
+    """
+
+    async def add(
+        self,
+        owner_id: str,
+        new: NewTask,
+        now: datetime,
+        task_limit: int | None,
+        *,
+        receipt: Receipt[Task] | None = None,
+    ) -> Task:
         """Raises QuotaExceeded when the owner already holds task_limit tasks (None: no limit)."""
         ...
 
@@ -27,6 +42,7 @@ class TaskRepo(Protocol):
         *,
         expected_version: int | None = None,
         task_limit: int | None = None,
+        receipt: Receipt[Edited] | None = None,
     ) -> Edited:
         """Apply the changes (`TaskChanges.apply_to`) and create the next occurrence it plans, together.
 
@@ -34,15 +50,22 @@ class TaskRepo(Protocol):
         """
         ...
 
-    async def delete(self, owner_id: str, task_id: int, expected_version: int | None = None) -> None:
+    async def delete(
+        self,
+        owner_id: str,
+        task_id: int,
+        expected_version: int | None = None,
+        *,
+        receipt: Receipt[None] | None = None,
+    ) -> None:
         """Raises TaskNotFound or VersionMismatch."""
         ...
 
-    async def clear_completed(self, owner_id: str) -> int:
+    async def clear_completed(self, owner_id: str, *, receipt: Receipt[int] | None = None) -> int:
         """Delete the owner's completed tasks; how many."""
         ...
 
-    async def complete_all(self, owner_id: str, now: datetime) -> int:
+    async def complete_all(self, owner_id: str, now: datetime, *, receipt: Receipt[int] | None = None) -> int:
         """Complete the owner's pending tasks (recurring ones create their next occurrence, no limit)."""
         ...
 
@@ -90,6 +113,33 @@ class TaskPageRenderer(Protocol):
 class SchemaVersion(Protocol):
     async def is_current(self) -> bool:
         """Whether the store has every migration this code ships; StorageUnavailable if it does not answer."""
+        ...
+
+
+class ChangeFeed(Protocol):
+    """Each task's last change, numbered per owner in the order the changes committed."""
+
+    async def changes_after(
+        self, owner_id: str, position: int, limit: int, *, with_deletions: bool
+    ) -> ChangeBatch:
+        """At most `limit` changes numbered after `position`, oldest first, read in one snapshot.
+
+        Without deletions: only the tasks that exist (a first, full sync).
+        """
+        ...
+
+    async def purge_tombstones(self, before: datetime) -> int:
+        """Forget deletions older than `before`; how many."""
+        ...
+
+
+class IdempotencyRecords(Protocol):
+    async def find(self, owner_id: str, key: str, window_start: datetime) -> Recorded | None:
+        """The outcome recorded under the owner's key since `window_start`, if any."""
+        ...
+
+    async def purge(self, before: datetime) -> int:
+        """Forget outcomes recorded before `before`; how many."""
         ...
 
 

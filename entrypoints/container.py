@@ -15,7 +15,9 @@ from adapters.auth.jwks import JwksKeySource
 from adapters.auth.jwt_verifier import ClaimRules, JwtTokenVerifier
 from adapters.auth.routing import TokenRouter
 from adapters.auth.sessions import SessionTokenVerifier
+from adapters.sql.change_feed import SqlChangeFeed
 from adapters.sql.engine import PoolSettings, UnsupportedDatabaseUrl, create_engine, normalise_url
+from adapters.sql.idempotency import SqlIdempotencyRecords
 from adapters.sql.migrate import upgrade_to_latest
 from adapters.sql.runner import statement_runner
 from adapters.sql.schema_version import SqlSchemaVersion
@@ -34,9 +36,12 @@ from application.use_cases import (
     EditTask,
     GetRenderedTask,
     GetTask,
+    ListChanges,
     ListRenderedTasks,
     ListTags,
     ListTasks,
+    PurgeExpired,
+    ReplayOutcome,
 )
 from entrypoints.http.rendering import SerializedTasks
 from entrypoints.settings import ConfigurationError, DatabaseSettings, Settings
@@ -132,6 +137,8 @@ class Container(containers.DeclarativeContainer):
     )
     task_reader = providers.Singleton(SqlTaskReader, statement_runner)
     task_renderer = providers.Singleton(_task_renderer, task_reader, statement_runner.provider)
+    change_feed = providers.Singleton(SqlChangeFeed, statement_runner)
+    idempotency_records = providers.Singleton(SqlIdempotencyRecords, statement_runner)
     key_source = providers.Singleton(_key_source, settings)
     jwt_verifier = providers.Singleton(_token_verifier, settings, key_source)
     session_engine = providers.Singleton(_session_engine, settings)
@@ -146,12 +153,15 @@ class Container(containers.DeclarativeContainer):
     get_rendered_task = providers.Factory(GetRenderedTask, task_renderer)
     # PUT, PATCH and /complete: one use case, one vocabulary of changes.
     edit_task = providers.Factory(EditTask, task_repo, clock, task_limit)
-    delete_task = providers.Factory(DeleteTask, task_repo)
+    delete_task = providers.Factory(DeleteTask, task_repo, clock)
     list_tags = providers.Factory(ListTags, task_reader)
-    clear_completed = providers.Factory(ClearCompleted, task_repo)
+    clear_completed = providers.Factory(ClearCompleted, task_repo, clock)
     complete_all = providers.Factory(CompleteAll, task_repo, clock)
     count_tasks = providers.Factory(CountTasks, task_reader, task_limit)
     check_readiness = providers.Factory(CheckReadiness, task_repo, schema_version)
+    list_changes = providers.Factory(ListChanges, change_feed, clock)
+    replay_outcome = providers.Factory(ReplayOutcome, idempotency_records, clock)
+    purge_expired = providers.Factory(PurgeExpired, change_feed, idempotency_records, clock)
 
 
 def build_container(settings: Settings) -> Container:

@@ -7,23 +7,41 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from application.ports import TaskReader, TaskRepo
+from adapters.memory.changes import ChangeLog, OutcomeStore
+from application.ports import ChangeFeed, IdempotencyRecords, TaskReader, TaskRepo
+from domain.changes import ChangeBatch
 from domain.errors import QuotaExceeded, TaskNotFound, VersionMismatch
 from domain.fields import tag_key
+from domain.idempotency import Receipt, Recorded
 from domain.query import SortField, StatusFilter, TagCount, TaskCounts, TaskPage, TaskQuery
 from domain.task import Edited, NewTask, PlannedEdit, Task, TaskChanges, complete
 
 
-class InMemoryTaskRepo(TaskRepo, TaskReader):
+class InMemoryTaskRepo(TaskRepo, TaskReader, ChangeFeed, IdempotencyRecords):
+    """A receipt's key is checked before the change and recorded after it, under the one lock."""
+
     def __init__(self) -> None:
         self._tasks: dict[int, Task] = {}
         self._next_id = 1
         self._lock = asyncio.Lock()
+        self._changes = ChangeLog()
+        self._outcomes = OutcomeStore()
 
-    async def add(self, owner_id: str, new: NewTask, now: datetime, task_limit: int | None) -> Task:
+    async def add(
+        self,
+        owner_id: str,
+        new: NewTask,
+        now: datetime,
+        task_limit: int | None,
+        *,
+        receipt: Receipt[Task] | None = None,
+    ) -> Task:
         async with self._lock:
+            self._outcomes.check_free(owner_id, receipt)
             self._check_room(owner_id, task_limit)
-            return self._insert(owner_id, new, now)
+            task = self._insert(owner_id, new, now)
+            self._outcomes.record(owner_id, receipt, task)
+            return task
 
     async def update(
         self,
@@ -34,33 +52,64 @@ class InMemoryTaskRepo(TaskRepo, TaskReader):
         *,
         expected_version: int | None = None,
         task_limit: int | None = None,
+        receipt: Receipt[Edited] | None = None,
     ) -> Edited:
         async with self._lock:
+            self._outcomes.check_free(owner_id, receipt)
             task = self._owned(owner_id, task_id, expected_version)
             plan = changes.apply_to(task, now)
             if plan.next_occurrence is not None:
                 self._check_room(owner_id, task_limit)
-            return self._save(plan, now)
+            edited = self._save(plan, now)
+            self._outcomes.record(owner_id, receipt, edited)
+            return edited
 
-    async def delete(self, owner_id: str, task_id: int, expected_version: int | None = None) -> None:
+    async def delete(
+        self,
+        owner_id: str,
+        task_id: int,
+        expected_version: int | None = None,
+        *,
+        receipt: Receipt[None] | None = None,
+    ) -> None:
         async with self._lock:
+            self._outcomes.check_free(owner_id, receipt)
             self._owned(owner_id, task_id, expected_version)
-            del self._tasks[task_id]
+            self._remove(task_id)
+            self._outcomes.record(owner_id, receipt, None)
 
-    async def clear_completed(self, owner_id: str) -> int:
+    async def clear_completed(self, owner_id: str, *, receipt: Receipt[int] | None = None) -> int:
         async with self._lock:
+            self._outcomes.check_free(owner_id, receipt)
             done = [task.id for task in self._tasks.values() if task.owner_id == owner_id and task.completed]
             for task_id in done:
-                del self._tasks[task_id]
+                self._remove(task_id)
+            self._outcomes.record(owner_id, receipt, len(done))
             return len(done)
 
-    async def complete_all(self, owner_id: str, now: datetime) -> int:
+    async def complete_all(self, owner_id: str, now: datetime, *, receipt: Receipt[int] | None = None) -> int:
         async with self._lock:
+            self._outcomes.check_free(owner_id, receipt)
             owned = (task for task in self._tasks.values() if task.owner_id == owner_id)
             pending = [task for task in owned if not task.completed]
             for task in sorted(pending, key=lambda task: task.id):
                 self._save(complete(task, now), now)
+            self._outcomes.record(owner_id, receipt, len(pending))
             return len(pending)
+
+    async def changes_after(
+        self, owner_id: str, position: int, limit: int, *, with_deletions: bool
+    ) -> ChangeBatch:
+        return self._changes.after(owner_id, position, limit, with_deletions, self._tasks.get)
+
+    async def purge_tombstones(self, before: datetime) -> int:
+        return self._changes.purge(before)
+
+    async def find(self, owner_id: str, key: str, window_start: datetime) -> Recorded | None:
+        return self._outcomes.find(owner_id, key, window_start)
+
+    async def purge(self, before: datetime) -> int:
+        return self._outcomes.purge(before)
 
     async def ping(self) -> None:
         return None
@@ -102,8 +151,13 @@ class InMemoryTaskRepo(TaskRepo, TaskReader):
     def _insert(self, owner_id: str, new: NewTask, now: datetime) -> Task:
         task = new.to_task(id=self._next_id, owner_id=owner_id, now=now)
         self._tasks[task.id] = task
+        self._changes.touch(owner_id, task.id)
         self._next_id += 1
         return task
+
+    def _remove(self, task_id: int) -> None:
+        task = self._tasks.pop(task_id)
+        self._changes.touch(task.owner_id, task_id, deleted=True)
 
     def _save(self, plan: PlannedEdit, now: datetime) -> Edited:
         task, created = plan.task, None
@@ -111,6 +165,7 @@ class InMemoryTaskRepo(TaskRepo, TaskReader):
             created = self._insert(task.owner_id, plan.next_occurrence, now)
             task = replace(task, next_occurrence_id=created.id)
         self._tasks[task.id] = task
+        self._changes.touch(task.owner_id, task.id)
         return Edited(task, created)
 
     def _check_room(self, owner_id: str, task_limit: int | None) -> None:

@@ -47,9 +47,11 @@ class StatementRunner(Protocol):
         """Run the statement on its own, atomically; StorageUnavailable if the database is not there."""
         ...
 
-    async def transaction(self, work: Callable[[Transaction], Awaitable[T]]) -> T:
+    async def transaction(
+        self, work: Callable[[Transaction], Awaitable[T]], *, timeout_seconds: float | None = None
+    ) -> T:
         """Run `work` in one transaction: committed when it returns, rolled back when it raises
-        (its exception passes through). The time limit covers the whole transaction."""
+        (its exception passes through). The time limit (the runner's, unless given) covers it all."""
         ...
 
 
@@ -76,14 +78,16 @@ class _Runner:
         self._turns = asyncio.Semaphore(max_connections)
 
     async def rows(self, statement: Executable, parameters: Mapping[str, Any]) -> Rows:
-        return await self._guarded(self._execute, statement, parameters)
+        return await self._guarded(self._timeout, self._execute, statement, parameters)
 
-    async def transaction(self, work: Callable[[Transaction], Awaitable[T]]) -> T:
-        return await self._guarded(self._transact, work)
+    async def transaction(
+        self, work: Callable[[Transaction], Awaitable[T]], *, timeout_seconds: float | None = None
+    ) -> T:
+        return await self._guarded(timeout_seconds or self._timeout, self._transact, work)
 
-    async def _guarded(self, call: Callable[..., Awaitable[T]], *arguments: Any) -> T:
+    async def _guarded(self, seconds: float, call: Callable[..., Awaitable[T]], *arguments: Any) -> T:
         try:
-            async with asyncio.timeout(self._timeout), self._turns:
+            async with asyncio.timeout(seconds), self._turns:
                 return await call(*arguments)
         except (*UNAVAILABLE, exc.DBAPIError, psycopg.Error) as error:
             meaning = translated(self.engine.url, error, self._timeout)

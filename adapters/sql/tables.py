@@ -13,6 +13,7 @@ from sqlalchemy import (
     Identity,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     SmallInteger,
     String,
@@ -86,7 +87,43 @@ task_counts = Table(
     Column("user_id", String(255), primary_key=True),
     Column("total", BigInteger, nullable=False),
     Column("completed", BigInteger, nullable=False),
+    # The number of the owner's last change (migration 0006): taken under this row's lock, by trigger.
+    Column("change_seq", BigInteger, nullable=False, server_default="0"),
 )
+
+# Each task's last change, one row per task (a deleted one's is its tombstone), kept by triggers
+# on `tasks` (migration 0006). `changed_at` is Unix seconds, for purging old tombstones.
+task_changes = Table(
+    "task_changes",
+    metadata,
+    Column("task_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("user_id", String(255), nullable=False),
+    Column("seq", BigInteger, nullable=False),
+    Column("deleted", Boolean, nullable=False),
+    Column("changed_at", BigInteger, nullable=False),
+)
+Index("ix_task_changes_user_seq", task_changes.c.user_id, task_changes.c.seq, unique=True)
+# What the purge of old tombstones reads.
+Index(
+    "ix_task_changes_tombstones",
+    task_changes.c.changed_at,
+    postgresql_where=task_changes.c.deleted,
+    sqlite_where=task_changes.c.deleted,
+)
+
+# The outcome of each write sent with an Idempotency-Key, written in the write's own transaction.
+idempotency_keys = Table(
+    "idempotency_keys",
+    metadata,
+    Column("user_id", String(255), primary_key=True),
+    Column("idempotency_key", String(255), primary_key=True),
+    Column("fingerprint", String(64), nullable=False),
+    Column("status", SmallInteger, nullable=False),
+    Column("headers", Text, nullable=False),  # a JSON array of [name, value] pairs
+    Column("body", LargeBinary, nullable=False),
+    Column("recorded_at", BigInteger, nullable=False),  # Unix seconds
+)
+Index("ix_idempotency_keys_recorded", idempotency_keys.c.recorded_at)
 
 # One index per list order; a backward scan serves the descending orders.
 Index("ix_tasks_user_created", tasks.c.user_id, tasks.c.created_at, tasks.c.id)
@@ -101,14 +138,20 @@ Index(
 )
 Index("ix_tasks_user_priority", tasks.c.user_id, tasks.c.priority, tasks.c.id)
 # sort=due ascending (NULLS LAST is PostgreSQL's default), and status=overdue's count from the
-# index alone. sort=-due wants NULLS LAST too, which a backward scan cannot give: migration 0005
-# adds ix_tasks_user_due_desc on PostgreSQL.
+# index alone. sort=-due wants undated tasks last too, which a backward scan cannot give.
 Index(
     "ix_tasks_user_due",
     tasks.c.user_id,
     tasks.c.due_at,
     tasks.c.id,
     postgresql_include=["completed"],
+)
+Index(
+    "ix_tasks_user_due_desc",
+    tasks.c.user_id,
+    tasks.c.due_at.desc().nulls_last(),
+    tasks.c.id.desc(),
+    info={ONLY_ON: "postgresql"},
 )
 Index(
     "ix_task_tags_user_key",

@@ -8,6 +8,8 @@ Measured on a 100,000-task owner, each is hundreds of times slower than the othe
 end. So the statement holds both, each behind a one-time filter on the real number of matches
 (PostgreSQL runs only the branch whose filter holds): walk when matches² >= (offset + limit)
 x the owner's tasks, that is when the walk would read fewer tasks than there are matches.
+Both ways are fixed by the statement's form (a correlated count, an array of ids), so neither
+depends on the planner's estimate of an owner it knows nothing about.
 """
 
 from __future__ import annotations
@@ -17,18 +19,20 @@ from typing import Any
 
 from sqlalchemy import (
     CTE,
+    BigInteger,
     ColumnElement,
+    Float,
+    Integer,
     Select,
     and_,
+    any_,
     bindparam,
+    cast,
     func,
-    literal_column,
     not_,
     select,
-    true,
     union_all,
 )
-from sqlalchemy.sql import util as sql_util
 from sqlalchemy.sql.expression import BindParameter
 
 from adapters.sql.tables import task_counts, task_tags, tasks
@@ -72,10 +76,11 @@ def tagged_keys(
 
     `conditions` are every filter but the tags, on `tasks`.
     """
-    reach = bindparam("limit", type_=counted.c.held.type) + bindparam("offset", type_=counted.c.held.type)
-    walk_is_cheaper = select(
-        counted.c.matches * counted.c.matches >= reach * counted.c.held
-    ).scalar_subquery()
+    # In floating point: (offset + limit) x held overflows a bigint for offsets near the API's limit.
+    limit, offset = bindparam("limit", type_=Integer), bindparam("offset", type_=BigInteger)
+    reach = cast(limit, Float) + cast(offset, Float)
+    matches = cast(counted.c.matches, Float)
+    walk_is_cheaper = select(matches * matches >= reach * cast(counted.c.held, Float)).scalar_subquery()
 
     # Walk: each task in order, checked against its own task_tags rows (the primary key).
     carried = (
@@ -92,17 +97,15 @@ def tagged_keys(
         ordering,
     )
 
-    # Collect: each tagged task looked up by its id alone. OFFSET 0 keeps the lookup a nested
-    # loop on the primary key; the owner is checked on the row, outside it.
-    ids = tagged(count, owner).subquery("tagged")
-    row = select(tasks).where(tasks.c.id == ids.c.task_id).offset(literal_column("0")).lateral("tagged_task")
-    on_row = [sql_util.ClauseAdapter(row).traverse(condition) for condition in conditions]
+    # Collect: the tagged tasks looked up by id in the primary key, as one array, then sorted.
+    # The array also keeps the estimate of this branch small when it will not run: a plan
+    # costed past jit_above_cost gets compiled first, 20 ms for a first page.
+    ids = func.array(tagged(count, owner).scalar_subquery())
     collect = _paged(
-        select(row.c.id, row.c[sort_column])
-        .select_from(ids)
-        .join(row, true())
-        .where(*on_row, not_(walk_is_cheaper)),
-        row.c,
+        select(tasks.c.id, tasks.c[sort_column]).where(
+            tasks.c.id == any_(ids), *conditions, not_(walk_is_cheaper)
+        ),
+        tasks.c,
         ordering,
     )
     return union_all(walk, collect).subquery("keys")

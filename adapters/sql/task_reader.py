@@ -12,6 +12,7 @@ from adapters.sql.rows import task_mapper
 from adapters.sql.runner import StatementRunner
 from adapters.sql.tables import task_counts, task_tags, tasks
 from application.ports import TaskReader
+from domain.fields import TAGS_MAX_COUNT
 from domain.query import TagCount, TaskCounts, TaskPage, TaskQuery
 from domain.task import Task
 
@@ -26,6 +27,8 @@ class SqlTaskReader(TaskReader):
         return _READ_ONE(rows[0]) if rows else None
 
     async def page(self, owner_id: str, query: TaskQuery) -> TaskPage:
+        if len(query.tags) > TAGS_MAX_COUNT:
+            return TaskPage([], 0)  # no task carries that many tags; no statement of that shape
         statement = page_statement(Shape.of(query), self._dialect)
         rows = await self._run(statement, page_parameters(owner_id, query))
         # Each row is the total, then the task's columns; an empty page is one row of NULLs.

@@ -2,6 +2,7 @@ from dataclasses import dataclass
 
 from application.ports import Clock, TaskRepo
 from domain.fields import check_owner_id
+from domain.idempotency import IdempotentRequest, receipt_at
 from domain.task import NewTask, Task
 
 
@@ -9,6 +10,7 @@ from domain.task import NewTask, Task
 class CreateTaskCommand:
     owner_id: str
     new: NewTask
+    idempotency: IdempotentRequest[Task] | None = None
 
 
 class CreateTask:
@@ -19,4 +21,6 @@ class CreateTask:
 
     async def __call__(self, command: CreateTaskCommand) -> Task:
         owner_id = check_owner_id(command.owner_id)
-        return await self._repo.add(owner_id, command.new, self._clock.now(), self._task_limit)
+        now = self._clock.now()
+        receipt = receipt_at(command.idempotency, now)
+        return await self._repo.add(owner_id, command.new, now, self._task_limit, receipt=receipt)

@@ -2,6 +2,7 @@ from dataclasses import dataclass
 
 from application.ports import Clock, TaskRepo
 from domain.errors import InvalidTask
+from domain.idempotency import IdempotentRequest, receipt_at
 from domain.task import Edited, TaskChanges
 
 
@@ -13,6 +14,7 @@ class EditTaskCommand:
     task_id: int
     changes: TaskChanges
     expected_version: int | None = None
+    idempotency: IdempotentRequest[Edited] | None = None
 
 
 class EditTask:
@@ -24,11 +26,13 @@ class EditTask:
     async def __call__(self, command: EditTaskCommand) -> Edited:
         if command.changes.is_empty:
             raise InvalidTask("body", "must name at least one field of the task")
+        now = self._clock.now()
         return await self._repo.update(
             command.owner_id,
             command.task_id,
             command.changes,
-            self._clock.now(),
+            now,
             expected_version=command.expected_version,
             task_limit=self._task_limit,
+            receipt=receipt_at(command.idempotency, now),
         )

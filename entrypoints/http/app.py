@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -11,6 +12,7 @@ from fastapi.routing import APIRoute
 from fastapi_offline import FastAPIOffline
 
 from entrypoints.container import Container, close_resources
+from entrypoints.housekeeping import sweep_periodically
 from entrypoints.http.errors import install_error_handlers
 from entrypoints.http.fast_reads import FastReads
 from entrypoints.http.middleware import RequestMiddleware
@@ -44,7 +46,9 @@ def create_app(container: Container) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        sweeper = asyncio.create_task(sweep_periodically(container.purge_expired()))
         yield
+        sweeper.cancel()
         await close_resources(container)
 
     app = FastAPIOffline(

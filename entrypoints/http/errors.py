@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 import logging
 import re
 from collections.abc import Iterable, Mapping
@@ -12,21 +11,25 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
-from starlette.responses import HTMLResponse
 from starlette.routing import Match
 
 from application.errors import AuthenticationFailed, SchemaOutdated, StorageUnavailable
+from domain.changes import CursorExpired
 from domain.errors import InvalidTask, QuotaExceeded, TaskNotFound, VersionMismatch
+from domain.idempotency import IdempotencyConflict
+from entrypoints.http.problem_pages import serve_problem_pages
 from entrypoints.http.problem_types import (
+    CURSOR_EXPIRED,
     HEADERS_TOO_LARGE,
+    IDEMPOTENCY_CONFLICT,
     INTERNAL_ERROR,
     METHOD_NOT_ALLOWED,
     NO_SUCH_PATH,
     NOT_FOUND,
     PAYLOAD_TOO_LARGE,
     PRECONDITION_FAILED,
-    PROBLEM_TYPES,
     QUOTA_EXCEEDED,
+    REQUEST_IN_PROGRESS,
     SERVICE_UNAVAILABLE,
     UNAUTHORIZED,
     VALIDATION,
@@ -79,6 +82,10 @@ class UnknownQueryParameters(Exception):
         super().__init__(", ".join(self.unknown))
 
 
+class RequestInProgress(Exception):
+    """A request with the same Idempotency-Key took it, and its outcome is not readable yet."""
+
+
 def problem(
     kind: ProblemType,
     detail: str,
@@ -119,6 +126,28 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _stale(_: Request, error: VersionMismatch) -> ProblemResponse:
         return problem(
             PRECONDITION_FAILED, "The task has changed since that version; fetch it again and retry."
+        )
+
+    @app.exception_handler(CursorExpired)
+    async def _cursor_expired(_: Request, __: CursorExpired) -> ProblemResponse:
+        return problem(
+            CURSOR_EXPIRED,
+            "The cursor is too old or not one of yours; sync again from the start, without since.",
+        )
+
+    @app.exception_handler(IdempotencyConflict)
+    async def _key_reused(_: Request, __: IdempotencyConflict) -> ProblemResponse:
+        return problem(
+            IDEMPOTENCY_CONFLICT,
+            "This Idempotency-Key was already used for another method, path or body; use a new key.",
+            errors=[{"loc": ["header", "Idempotency-Key"], "msg": "already used for another request"}],
+        )
+
+    @app.exception_handler(RequestInProgress)
+    async def _in_progress(_: Request, __: RequestInProgress) -> ProblemResponse:
+        return problem(
+            REQUEST_IN_PROGRESS,
+            "A request with this Idempotency-Key is still being processed; retry shortly.",
         )
 
     @app.exception_handler(PreconditionMalformed)
@@ -189,7 +218,7 @@ def install_error_handlers(app: FastAPI) -> None:
         generic = ProblemType("", error.status_code, phrase, "", "")
         return problem(generic, detail, headers=headers)
 
-    _serve_problem_pages(app)
+    serve_problem_pages(app)
 
 
 def unknown_query_parameters(error: UnknownQueryParameters) -> ProblemResponse:
@@ -246,45 +275,6 @@ DATABASE_DOWN = "The database is not answering; please retry shortly."
 
 def service_unavailable(detail: str = DATABASE_DOWN) -> ProblemResponse:
     return problem(SERVICE_UNAVAILABLE, detail, headers={"Retry-After": RETRY_AFTER_SECONDS})
-
-
-def _serve_problem_pages(app: FastAPI) -> None:
-    """Each type URI dereferences to a short page saying when it is sent and what to do."""
-
-    @app.get("/problems", include_in_schema=False)
-    async def problem_index() -> HTMLResponse:
-        rows = "".join(
-            f'<tr><td><a href="{kind.uri}">{kind.name}</a></td><td>{kind.status}</td>'
-            f"<td>{_html(kind.when)}</td><td>{_html(kind.remedy)}</td></tr>"
-            for kind in PROBLEM_TYPES.values()
-        )
-        head = "<tr><th>type</th><th>status</th><th>when</th><th>what to do</th></tr>"
-        return _page("Problem types", f"<table>{head}{rows}</table>")
-
-    @app.get("/problems/{name}", include_in_schema=False)
-    async def problem_page(name: str) -> HTMLResponse:
-        kind = PROBLEM_TYPES.get(name)
-        if kind is None:
-            raise HTTPException(404)
-        body = (
-            f"<p>Status {kind.status}. Problem type <code>{kind.uri}</code>.</p>"
-            f"<p><strong>When:</strong> {_html(kind.when)}</p>"
-            f"<p><strong>What to do:</strong> {_html(kind.remedy)}</p>"
-            '<p><a href="/problems">Every problem type</a></p>'
-        )
-        return _page(kind.title, body)
-
-
-def _html(text: str) -> str:
-    """Escaped, with the table's `code spans` shown as code."""
-    return re.sub(r"`([^`]+)`", r"<code>\1</code>", html.escape(text))
-
-
-def _page(title: str, body: str) -> HTMLResponse:
-    return HTMLResponse(
-        f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>'
-        f"</head><body><h1>{html.escape(title)}</h1>{body}</body></html>"
-    )
 
 
 def schema_outdated() -> ProblemResponse:

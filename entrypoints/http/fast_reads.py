@@ -21,8 +21,9 @@ from application.ports import TokenVerifier
 from application.use_cases import GetRenderedTask, GetTaskCommand, ListRenderedTasks, ListTasksCommand
 from domain.query import LIST_LIMIT_DEFAULT, LIST_LIMIT_MAX
 from entrypoints.http.auth import bearer_token
+from entrypoints.http.list_query import list_query
 from entrypoints.http.routes.common import MAX_TASK_ID
-from entrypoints.http.routes.tasks import SortParam, StatusParam, list_query
+from entrypoints.http.routes.tasks import SortParam, StatusParam
 
 LIST_PATH: Final = "/api/tasks"
 _ITEM_PREFIX: Final = "/api/tasks/"

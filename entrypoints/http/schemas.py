@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr
 from pydantic.config import JsonDict
 
 from application.use_cases import AccountTasks
+from domain.changes import ChangeBatch, Upserted
 from domain.due import Due
 from domain.errors import InvalidTask
 from domain.fields import Priority
@@ -212,6 +213,22 @@ class CompletedAllOut(BaseModel):
     completed: int
 
 
+class UpsertOut(BaseModel):
+    op: Literal["upsert"]
+    task: TaskOut
+
+
+class DeleteOut(BaseModel):
+    op: Literal["delete"]
+    id: int
+
+
+class ChangesOut(BaseModel):
+    changes: list[UpsertOut | DeleteOut] = Field(description="In the order they were committed")
+    cursor: str = Field(description="Opaque; send it back as `since`")
+    has_more: bool = Field(description="Ask again with `cursor` at once: more changes are waiting")
+
+
 class Problem(BaseModel):
     type: str
     title: str
@@ -252,6 +269,16 @@ def task_json(task: Task) -> dict[str, Any]:
         "created_at": created_at,
         "updated_at": updated_at,
     }
+
+
+def changes_json(batch: ChangeBatch, cursor: str) -> dict[str, Any]:
+    changes = [
+        {"op": "upsert", "task": task_json(change.task)}
+        if isinstance(change, Upserted)
+        else {"op": "delete", "id": change.task_id}
+        for change in batch.changes
+    ]
+    return {"changes": changes, "cursor": cursor, "has_more": batch.has_more}
 
 
 def me_json(principal: Principal, tasks: AccountTasks) -> dict[str, Any]:

@@ -72,6 +72,10 @@ def test_operation_ids_are_the_short_verbs_a_generated_client_calls(anonymous: h
         "PATCH /api/tasks/{task_id}/complete": "setTaskCompletion",
         "DELETE /api/tasks/{task_id}": "deleteTask",
         "GET /api/me": "getMe",
+        "GET /api/tags": "listTags",
+        "POST /api/tasks/clear-completed": "clearCompletedTasks",
+        "POST /api/tasks/complete-all": "completeAllTasks",
+        "GET /api/tasks/changes": "listTaskChanges",
         "GET /healthz": "getHealth",
         "GET /readyz": "getReadiness",
     }

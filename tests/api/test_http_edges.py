@@ -193,9 +193,10 @@ def test_openapi_declares_bearer_auth_on_every_api_operation(anonymous: httpx.Cl
         "GET /api/tags",
         "POST /api/tasks/clear-completed",
         "POST /api/tasks/complete-all",
+        "GET /api/tasks/changes",
     }
     assert expected <= set(api_operations)
-    assert len(api_operations) == 11
+    assert len(api_operations) == 12
     for name, operation in api_operations.items():
         required = {scheme for requirement in operation.get("security", []) for scheme in requirement}
         assert required & bearer_schemes, f"{name} does not declare the bearer scheme"

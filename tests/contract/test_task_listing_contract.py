@@ -133,6 +133,13 @@ async def test_tag_filter_needs_every_tag_ignoring_case(store: Store, owner: str
     assert await store.ids(owner, tags=("nothing",)) == ([], 0)
 
 
+async def test_more_tags_than_a_task_can_carry_match_nothing(store: Store, owner: str) -> None:
+    tags = [f"t{n}" for n in range(20)]
+    await store.add(owner, tags=tags)
+    assert (await store.ids(owner, tags=tuple(tags)))[1] == 1
+    assert await store.ids(owner, tags=(*tags, "t20")) == ([], 0)
+
+
 async def test_a_tag_filters_total_counts_past_the_page(store: Store, owner: str) -> None:
     tagged = [await store.add(owner, f"t{n}", tags=["x", "y"] if n % 2 else ["x"]) for n in range(7)]
     assert await store.ids(owner, tags=("x",), limit=2, offset=1) == ([tagged[5].id, tagged[4].id], 7)
@@ -227,3 +234,10 @@ async def test_a_page_reads_every_field(store: Store, owner: str) -> None:
         {"status": StatusFilter.PENDING},
     ):
         assert (await store.page(owner, **query)).items == [added]
+
+
+async def test_a_tag_page_far_past_the_end_is_empty_not_an_overflow(store: Store, owner: str) -> None:
+    for n in range(30):
+        await store.add(owner, f"t{n}", tags=["work"])
+    page = await store.page(owner, tags=("work",), offset=2**62, limit=500)
+    assert (page.items, page.total) == ([], 30)

@@ -159,7 +159,10 @@ def test_the_path_id_is_an_integer_and_if_match_is_spelt_as_on_the_wire(document
             if parameter["name"] == "task_id":
                 assert parameter["schema"]["type"] == "integer", (method, path)
                 assert (parameter["schema"]["minimum"], parameter["schema"]["maximum"]) == (1, 2**63 - 1)
-            if parameter["in"] == "header":
+            if parameter["in"] == "header" and parameter["name"] == "Idempotency-Key":
+                assert method in {"POST", "PUT", "PATCH", "DELETE"}, (method, path)
+                assert parameter["schema"]["pattern"] == "^[A-Za-z0-9._:-]{1,255}$"
+            elif parameter["in"] == "header":
                 assert parameter["name"] == "If-Match", (method, path)
                 assert parameter["schema"] == {
                     "type": "string",
@@ -175,9 +178,10 @@ EXPECTED_STATUSES = {
     ("PUT", "/api/tasks/{task_id}"): {"200", "401", "404", "409", "412", "413", "422", "503"},
     ("PATCH", "/api/tasks/{task_id}"): {"200", "401", "404", "409", "412", "413", "422", "503"},
     ("PATCH", "/api/tasks/{task_id}/complete"): {"200", "401", "404", "409", "412", "413", "422", "503"},
-    ("DELETE", "/api/tasks/{task_id}"): {"204", "401", "404", "412", "422", "503"},
-    ("POST", "/api/tasks/clear-completed"): {"200", "401", "413", "422", "503"},
-    ("POST", "/api/tasks/complete-all"): {"200", "401", "413", "422", "503"},
+    ("DELETE", "/api/tasks/{task_id}"): {"204", "401", "404", "409", "412", "422", "503"},
+    ("POST", "/api/tasks/clear-completed"): {"200", "401", "409", "413", "422", "503"},
+    ("POST", "/api/tasks/complete-all"): {"200", "401", "409", "413", "422", "503"},
+    ("GET", "/api/tasks/changes"): {"200", "401", "410", "422", "503"},
     ("GET", "/api/tags"): {"200", "401", "422", "503"},
     ("GET", "/api/me"): {"200", "401", "422", "503"},
     ("GET", "/healthz"): {"200"},

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Awaitable, Callable
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +13,7 @@ from dependency_injector import providers
 
 from adapters.memory.task_repo import InMemoryTaskRepo
 from application.errors import StorageUnavailable
-from domain.task import NewTask, Task
+from domain.task import Task
 from entrypoints.http.app import create_app
 from entrypoints.http.problem_types import PROBLEM_TYPES
 from tests.api.helpers import assert_invalid, assert_problem, bearer, media_type
@@ -62,7 +61,7 @@ class _FullRepo(InMemoryTaskRepo):
         super().__init__()
         self.failure = failure
 
-    async def add(self, owner_id: str, new: NewTask, now: datetime, task_limit: int | None) -> Task:
+    async def add(self, *_: object, **__: object) -> Task:
         raise self.failure
 
 

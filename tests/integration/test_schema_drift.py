@@ -52,7 +52,16 @@ def migrated(request: pytest.FixtureRequest) -> Connection:
 @pytest.mark.filterwarnings("ignore:autogenerate skipping metadata-specified expression-based index")
 def test_autogenerate_finds_nothing_to_change(migrated: Connection) -> None:
     context = MigrationContext.configure(migrated, opts=comparison_options(migrated.dialect.name))
-    assert compare_metadata(context, metadata) == []
+    assert [diff for diff in compare_metadata(context, metadata) if not _is_tags_backfill(diff)] == []
+
+
+def _is_tags_backfill(diff: object) -> bool:
+    """tasks.tags' default exists only to fill rows from before 0005, and differs per dialect
+    ('{}' on PostgreSQL, '[]' on SQLite), which tables.py has no way to declare."""
+    if not isinstance(diff, list) or len(diff) != 1:
+        return False
+    kind, _, table, column, *_ = diff[0]
+    return (kind, table, column) == ("modify_default", "tasks", "tags")
 
 
 def test_postgresql_indexes_have_the_declared_method_include_and_operator_classes(

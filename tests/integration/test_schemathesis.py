@@ -9,6 +9,7 @@ document does not declare, valid data accepted and invalid data rejected.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -22,6 +23,7 @@ from tests.support.api_server import ApiServer, api_server
 from tests.support.postgres import PostgresServer
 
 SCHEMATHESIS = str(Path(sys.executable).with_name("schemathesis"))
+ROOT = Path(__file__).resolve().parents[2]
 FUZZER = "schemathesis-user"
 SEEDED_TASKS = 20
 EXAMPLES_PER_OPERATION = 50
@@ -32,11 +34,12 @@ HTTP_METHODS = {"get", "put", "post", "delete", "patch", "head", "options", "tra
 
 # What the contract answers to requests whose fate the schema cannot tell: a well-formed id that names
 # no task of the caller's is 404, and an If-Match naming another version (or none that can exist) is
-# 412 (RFC 9110 13.1.1), whether the rest of the request was valid or not. Hypothesis deadlines are
+# 412 (RFC 9110 13.1.1), whether the rest of the request was valid or not; a `since` that is a string
+# but no cursor of the caller's is 410. Hypothesis deadlines are
 # already off (schemathesis runs Hypothesis with deadline=None); --seed makes the run repeatable.
 CONFIG = """
 [checks.positive_data_acceptance]
-expected-statuses = ["2xx", "404", "412"]
+expected-statuses = ["2xx", "404", "410", "412"]
 
 [checks.negative_data_rejection]
 expected-statuses = ["401", "404", "412", "413", "422"]
@@ -82,8 +85,20 @@ def run_schemathesis(server: ApiServer, workdir: Path) -> tuple[subprocess.Compl
         "--report-json-path", str(report),
         "--no-color",
     ]  # fmt: skip
+    # A fresh Idempotency-Key in each positive case (see schemathesis_hooks.py).
+    env = {
+        **os.environ,
+        "SCHEMATHESIS_HOOKS": "tests.integration.schemathesis_hooks",
+        "PYTHONPATH": str(ROOT),
+    }
     result = subprocess.run(
-        command, cwd=workdir, capture_output=True, text=True, timeout=RUN_TIMEOUT_SECONDS, check=False
+        command,
+        cwd=workdir,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=RUN_TIMEOUT_SECONDS,
+        check=False,
     )
     return result, report
 

@@ -77,7 +77,12 @@ def test_a_new_user_signs_up_and_manages_their_tasks(auth: BetterAuthServer, api
     assert created.status_code == 201
     assert listed.status_code == 200
     assert [task["title"] for task in listed.json()] == ["Write the Next.js page"]
-    assert me.json() == {"user_id": user_id, "email": email, "name": "Ada Lovelace"}
+    assert me.json() == {
+        "user_id": user_id,
+        "email": email,
+        "name": "Ada Lovelace",
+        "tasks": {"total": 1, "completed": 0, "limit": 10000},
+    }
 
 
 def test_the_set_auth_jwt_header_token_works_too(auth: BetterAuthServer, api: ApiServer) -> None:
@@ -152,6 +157,7 @@ def test_hs256_tokens_minted_with_jose_like_a_nextjs_route(
             "user_id": "user-from-a-route",
             "email": "route@example.com",
             "name": "Route User",
+            "tasks": {"total": 0, "completed": 0, "limit": 10000},
         }
     else:
         assert_rejected(answer)

@@ -59,7 +59,7 @@ def test_patch_with_if_match_and_a_stale_etag_as_a_typed_412(summary: dict[str, 
     assert renamed["etag"] != fetched["etag"]
     assert stale["ok"] is False and stale["status"] == 412
     assert stale["problem"]["status"] == 412
-    assert stale["problem"]["title"] == "Precondition Failed"
+    assert stale["problem"]["type"] == "/problems/precondition-failed"
     assert summary["staleAction"] == "reload"
     # The stale write changed nothing.
     assert summary["afterStale"]["data"]["title"] == "Buy oat milk"
@@ -87,4 +87,31 @@ def test_errors_arrive_as_problems_and_the_token_comes_from_the_client(
     assert invalid["status"] == 422
     assert invalid["problem"]["errors"][0]["loc"] == ["body", "title"]
     assert anonymous["status"] == 401 and anonymous["problem"]["status"] == 401
-    assert summary["me"] == {"status": 200, "data": {"user_id": driver_id, "email": None, "name": None}}
+    me = summary["me"]
+    assert me["status"] == 200
+    assert {key: me["data"][key] for key in ("user_id", "email", "name")} == {
+        "user_id": driver_id,
+        "email": None,
+        "name": None,
+    }
+    assert me["data"]["tasks"] == {"total": 4, "completed": 3, "limit": 10000}
+
+
+def test_v2_fields_filters_and_a_recurring_completion(summary: dict[str, Any]) -> None:
+    created = summary["v2created"]
+    assert created["status"] == 201
+    assert created["data"]["priority"] == "high"
+    assert created["data"]["tags"] == ["work", "Meetings"]
+    assert created["data"]["due"] == {
+        "date": "2026-12-07",
+        "time": "09:30",
+        "time_zone": "Europe/Berlin",
+        "at": "2026-12-07T08:30:00.000Z",
+    }
+    assert summary["byTagAndPriority"] == {"status": 200, "total": 1, "titles": ["Team sync"]}
+    completed = summary["v2completed"]["data"]
+    assert completed["completed"] is True and completed["due"]["date"] == "2026-12-07"
+    upcoming = summary["nextOccurrence"]["data"]
+    assert upcoming["id"] == completed["next_occurrence_id"]
+    assert upcoming["due"]["date"] == "2026-12-14" and upcoming["due"]["time"] == "09:30"
+    assert (upcoming["completed"], upcoming["recurrence"]) == (False, "FREQ=WEEKLY;BYDAY=MO")

@@ -60,6 +60,8 @@ SCENARIOS = (
     Scenario("get", "get", 64),
     Scenario("unauthorized", "unauthorized", 64, expected_status=401),
     Scenario("create", "create", 64),
+    # The same creates, each with an Idempotency-Key: the stored outcome's cost beside plain creates.
+    Scenario("create (Idempotency-Key)", "create_keyed", 64),
     Scenario("mixed", "mixed", 64),
 )
 CEILING_SCENARIOS = tuple(Scenario("ceiling (list)", "list", c, LIST_PATH) for c in CEILING_CONNECTIONS)

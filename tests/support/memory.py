@@ -62,6 +62,8 @@ def build_memory_container(clock: FixedClock | None = None, settings: Settings |
     container.task_repo.override(providers.Object(store))
     container.task_reader.override(providers.Object(store))
     container.schema_version.override(providers.Singleton(InMemorySchemaVersion))
+    container.change_feed.override(providers.Object(store))
+    container.idempotency_records.override(providers.Object(store))
     container.clock.override(providers.Object(clock or FixedClock()))
     return container
 

@@ -12,8 +12,9 @@ export type { components, operations, paths } from "./schema.js";
 type Schemas = components["schemas"];
 export type Task = Schemas["TaskOut"];
 export type NewTask = Schemas["TaskCreate"];
-export type TaskChanges = Schemas["TaskPatch"];
-export type TaskReplacement = Schemas["TaskReplace"];
+export type TaskChanges = Schemas["TaskEdit"];
+/** PUT takes the same partial body as PATCH (v2): omitted fields keep their value. */
+export type TaskReplacement = Schemas["TaskEdit"];
 export type Me = Schemas["MeOut"];
 export type TaskQuery = NonNullable<paths["/api/tasks"]["get"]["parameters"]["query"]>;
 export type TaskId = paths["/api/tasks/{task_id}"]["get"]["parameters"]["path"]["task_id"];

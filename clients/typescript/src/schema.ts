@@ -11,8 +11,25 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Me */
+        /** Get Me */
         get: operations["getMe"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/tags": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The caller's tags, by name ignoring case, with how many tasks carry each */
+        get: operations["listTags"];
         put?: never;
         post?: never;
         delete?: never;
@@ -39,6 +56,57 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/tasks/changes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Changes to the caller's tasks since a cursor (all tasks without one), in commit order */
+        get: operations["listTaskChanges"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/tasks/clear-completed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Delete the caller's completed tasks */
+        post: operations["clearCompletedTasks"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/tasks/complete-all": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Complete the caller's pending tasks; recurring ones create their next occurrence */
+        post: operations["completeAllTasks"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/tasks/{task_id}": {
         parameters: {
             query?: never;
@@ -48,14 +116,14 @@ export interface paths {
         };
         /** Get Task */
         get: operations["getTask"];
-        /** Replace Task */
+        /** Change the named fields; omitted ones keep their value */
         put: operations["replaceTask"];
         post?: never;
         /** Delete Task */
         delete: operations["deleteTask"];
         options?: never;
         head?: never;
-        /** Patch Task */
+        /** Change the named fields */
         patch: operations["updateTask"];
         trace?: never;
     };
@@ -114,10 +182,89 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** ChangesOut */
+        ChangesOut: {
+            /**
+             * Changes
+             * @description In the order they were committed
+             */
+            changes: (components["schemas"]["UpsertOut"] | components["schemas"]["DeleteOut"])[];
+            /**
+             * Cursor
+             * @description Opaque; send it back as `since`
+             */
+            cursor: string;
+            /**
+             * Has More
+             * @description Ask again with `cursor` at once: more changes are waiting
+             */
+            has_more: boolean;
+        };
+        /** ClearedOut */
+        ClearedOut: {
+            /** Deleted */
+            deleted: number;
+        };
+        /** CompletedAllOut */
+        CompletedAllOut: {
+            /** Completed */
+            completed: number;
+        };
         /** CompletionSet */
         CompletionSet: {
             /** Completed */
             completed: boolean;
+        };
+        /** DeleteOut */
+        DeleteOut: {
+            /** Id */
+            id: number;
+            /**
+             * Op
+             * @constant
+             */
+            op: "delete";
+        };
+        /**
+         * DueIn
+         * @description All-day: `date`, with `time_zone` or without (UTC). Timed: `date`, `time` and `time_zone`.
+         */
+        DueIn: {
+            /**
+             * Date
+             * Format: date
+             * @description YYYY-MM-DD, years 1970-9999
+             */
+            date: string;
+            /**
+             * Time
+             * @description HH:MM on a 24-hour clock, the wall-clock time in time_zone (which it needs)
+             */
+            time?: string;
+            /**
+             * Time Zone
+             * @description An IANA zone name such as Europe/Berlin, or UTC; an all-day due without one is in UTC
+             * @enum {string}
+             */
+            time_zone?: "Africa/Abidjan" | "Africa/Accra" | "Africa/Addis_Ababa" | "Africa/Algiers" | "Africa/Asmara" | "Africa/Asmera" | "Africa/Bamako" | "Africa/Bangui" | "Africa/Banjul" | "Africa/Bissau" | "Africa/Blantyre" | "Africa/Brazzaville" | "Africa/Bujumbura" | "Africa/Cairo" | "Africa/Casablanca" | "Africa/Ceuta" | "Africa/Conakry" | "Africa/Dakar" | "Africa/Dar_es_Salaam" | "Africa/Djibouti" | "Africa/Douala" | "Africa/El_Aaiun" | "Africa/Freetown" | "Africa/Gaborone" | "Africa/Harare" | "Africa/Johannesburg" | "Africa/Juba" | "Africa/Kampala" | "Africa/Khartoum" | "Africa/Kigali" | "Africa/Kinshasa" | "Africa/Lagos" | "Africa/Libreville" | "Africa/Lome" | "Africa/Luanda" | "Africa/Lubumbashi" | "Africa/Lusaka" | "Africa/Malabo" | "Africa/Maputo" | "Africa/Maseru" | "Africa/Mbabane" | "Africa/Mogadishu" | "Africa/Monrovia" | "Africa/Nairobi" | "Africa/Ndjamena" | "Africa/Niamey" | "Africa/Nouakchott" | "Africa/Ouagadougou" | "Africa/Porto-Novo" | "Africa/Sao_Tome" | "Africa/Timbuktu" | "Africa/Tripoli" | "Africa/Tunis" | "Africa/Windhoek" | "America/Adak" | "America/Anchorage" | "America/Anguilla" | "America/Antigua" | "America/Araguaina" | "America/Argentina/Buenos_Aires" | "America/Argentina/Catamarca" | "America/Argentina/ComodRivadavia" | "America/Argentina/Cordoba" | "America/Argentina/Jujuy" | "America/Argentina/La_Rioja" | "America/Argentina/Mendoza" | "America/Argentina/Rio_Gallegos" | "America/Argentina/Salta" | "America/Argentina/San_Juan" | "America/Argentina/San_Luis" | "America/Argentina/Tucuman" | "America/Argentina/Ushuaia" | "America/Aruba" | "America/Asuncion" | "America/Atikokan" | "America/Atka" | "America/Bahia" | "America/Bahia_Banderas" | "America/Barbados" | "America/Belem" | "America/Belize" | "America/Blanc-Sablon" | "America/Boa_Vista" | "America/Bogota" | "America/Boise" | "America/Buenos_Aires" | "America/Cambridge_Bay" | "America/Campo_Grande" | "America/Cancun" | "America/Caracas" | "America/Catamarca" | "America/Cayenne" | "America/Cayman" | "America/Chicago" | "America/Chihuahua" | "America/Ciudad_Juarez" | "America/Coral_Harbour" | "America/Cordoba" | "America/Costa_Rica" | "America/Coyhaique" | "America/Creston" | "America/Cuiaba" | "America/Curacao" | "America/Danmarkshavn" | "America/Dawson" | "America/Dawson_Creek" | "America/Denver" | "America/Detroit" | "America/Dominica" | "America/Edmonton" | "America/Eirunepe" | "America/El_Salvador" | "America/Ensenada" | "America/Fort_Nelson" | "America/Fort_Wayne" | "America/Fortaleza" | "America/Glace_Bay" | "America/Godthab" | "America/Goose_Bay" | "America/Grand_Turk" | "America/Grenada" | "America/Guadeloupe" | "America/Guatemala" | "America/Guayaquil" | "America/Guyana" | "America/Halifax" | "America/Havana" | "America/Hermosillo" | "America/Indiana/Indianapolis" | "America/Indiana/Knox" | "America/Indiana/Marengo" | "America/Indiana/Petersburg" | "America/Indiana/Tell_City" | "America/Indiana/Vevay" | "America/Indiana/Vincennes" | "America/Indiana/Winamac" | "America/Indianapolis" | "America/Inuvik" | "America/Iqaluit" | "America/Jamaica" | "America/Jujuy" | "America/Juneau" | "America/Kentucky/Louisville" | "America/Kentucky/Monticello" | "America/Knox_IN" | "America/Kralendijk" | "America/La_Paz" | "America/Lima" | "America/Los_Angeles" | "America/Louisville" | "America/Lower_Princes" | "America/Maceio" | "America/Managua" | "America/Manaus" | "America/Marigot" | "America/Martinique" | "America/Matamoros" | "America/Mazatlan" | "America/Mendoza" | "America/Menominee" | "America/Merida" | "America/Metlakatla" | "America/Mexico_City" | "America/Miquelon" | "America/Moncton" | "America/Monterrey" | "America/Montevideo" | "America/Montreal" | "America/Montserrat" | "America/Nassau" | "America/New_York" | "America/Nipigon" | "America/Nome" | "America/Noronha" | "America/North_Dakota/Beulah" | "America/North_Dakota/Center" | "America/North_Dakota/New_Salem" | "America/Nuuk" | "America/Ojinaga" | "America/Panama" | "America/Pangnirtung" | "America/Paramaribo" | "America/Phoenix" | "America/Port-au-Prince" | "America/Port_of_Spain" | "America/Porto_Acre" | "America/Porto_Velho" | "America/Puerto_Rico" | "America/Punta_Arenas" | "America/Rainy_River" | "America/Rankin_Inlet" | "America/Recife" | "America/Regina" | "America/Resolute" | "America/Rio_Branco" | "America/Rosario" | "America/Santa_Isabel" | "America/Santarem" | "America/Santiago" | "America/Santo_Domingo" | "America/Sao_Paulo" | "America/Scoresbysund" | "America/Shiprock" | "America/Sitka" | "America/St_Barthelemy" | "America/St_Johns" | "America/St_Kitts" | "America/St_Lucia" | "America/St_Thomas" | "America/St_Vincent" | "America/Swift_Current" | "America/Tegucigalpa" | "America/Thule" | "America/Thunder_Bay" | "America/Tijuana" | "America/Toronto" | "America/Tortola" | "America/Vancouver" | "America/Virgin" | "America/Whitehorse" | "America/Winnipeg" | "America/Yakutat" | "America/Yellowknife" | "Antarctica/Casey" | "Antarctica/Davis" | "Antarctica/DumontDUrville" | "Antarctica/Macquarie" | "Antarctica/Mawson" | "Antarctica/McMurdo" | "Antarctica/Palmer" | "Antarctica/Rothera" | "Antarctica/South_Pole" | "Antarctica/Syowa" | "Antarctica/Troll" | "Antarctica/Vostok" | "Arctic/Longyearbyen" | "Asia/Aden" | "Asia/Almaty" | "Asia/Amman" | "Asia/Anadyr" | "Asia/Aqtau" | "Asia/Aqtobe" | "Asia/Ashgabat" | "Asia/Ashkhabad" | "Asia/Atyrau" | "Asia/Baghdad" | "Asia/Bahrain" | "Asia/Baku" | "Asia/Bangkok" | "Asia/Barnaul" | "Asia/Beirut" | "Asia/Bishkek" | "Asia/Brunei" | "Asia/Calcutta" | "Asia/Chita" | "Asia/Choibalsan" | "Asia/Chongqing" | "Asia/Chungking" | "Asia/Colombo" | "Asia/Dacca" | "Asia/Damascus" | "Asia/Dhaka" | "Asia/Dili" | "Asia/Dubai" | "Asia/Dushanbe" | "Asia/Famagusta" | "Asia/Gaza" | "Asia/Harbin" | "Asia/Hebron" | "Asia/Ho_Chi_Minh" | "Asia/Hong_Kong" | "Asia/Hovd" | "Asia/Irkutsk" | "Asia/Istanbul" | "Asia/Jakarta" | "Asia/Jayapura" | "Asia/Jerusalem" | "Asia/Kabul" | "Asia/Kamchatka" | "Asia/Karachi" | "Asia/Kashgar" | "Asia/Kathmandu" | "Asia/Katmandu" | "Asia/Khandyga" | "Asia/Kolkata" | "Asia/Krasnoyarsk" | "Asia/Kuala_Lumpur" | "Asia/Kuching" | "Asia/Kuwait" | "Asia/Macao" | "Asia/Macau" | "Asia/Magadan" | "Asia/Makassar" | "Asia/Manila" | "Asia/Muscat" | "Asia/Nicosia" | "Asia/Novokuznetsk" | "Asia/Novosibirsk" | "Asia/Omsk" | "Asia/Oral" | "Asia/Phnom_Penh" | "Asia/Pontianak" | "Asia/Pyongyang" | "Asia/Qatar" | "Asia/Qostanay" | "Asia/Qyzylorda" | "Asia/Rangoon" | "Asia/Riyadh" | "Asia/Saigon" | "Asia/Sakhalin" | "Asia/Samarkand" | "Asia/Seoul" | "Asia/Shanghai" | "Asia/Singapore" | "Asia/Srednekolymsk" | "Asia/Taipei" | "Asia/Tashkent" | "Asia/Tbilisi" | "Asia/Tehran" | "Asia/Tel_Aviv" | "Asia/Thimbu" | "Asia/Thimphu" | "Asia/Tokyo" | "Asia/Tomsk" | "Asia/Ujung_Pandang" | "Asia/Ulaanbaatar" | "Asia/Ulan_Bator" | "Asia/Urumqi" | "Asia/Ust-Nera" | "Asia/Vientiane" | "Asia/Vladivostok" | "Asia/Yakutsk" | "Asia/Yangon" | "Asia/Yekaterinburg" | "Asia/Yerevan" | "Atlantic/Azores" | "Atlantic/Bermuda" | "Atlantic/Canary" | "Atlantic/Cape_Verde" | "Atlantic/Faeroe" | "Atlantic/Faroe" | "Atlantic/Jan_Mayen" | "Atlantic/Madeira" | "Atlantic/Reykjavik" | "Atlantic/South_Georgia" | "Atlantic/St_Helena" | "Atlantic/Stanley" | "Australia/ACT" | "Australia/Adelaide" | "Australia/Brisbane" | "Australia/Broken_Hill" | "Australia/Canberra" | "Australia/Currie" | "Australia/Darwin" | "Australia/Eucla" | "Australia/Hobart" | "Australia/LHI" | "Australia/Lindeman" | "Australia/Lord_Howe" | "Australia/Melbourne" | "Australia/NSW" | "Australia/North" | "Australia/Perth" | "Australia/Queensland" | "Australia/South" | "Australia/Sydney" | "Australia/Tasmania" | "Australia/Victoria" | "Australia/West" | "Australia/Yancowinna" | "Brazil/Acre" | "Brazil/DeNoronha" | "Brazil/East" | "Brazil/West" | "CET" | "CST6CDT" | "Canada/Atlantic" | "Canada/Central" | "Canada/Eastern" | "Canada/Mountain" | "Canada/Newfoundland" | "Canada/Pacific" | "Canada/Saskatchewan" | "Canada/Yukon" | "Chile/Continental" | "Chile/EasterIsland" | "Cuba" | "EET" | "EST" | "EST5EDT" | "Egypt" | "Eire" | "Etc/GMT" | "Etc/GMT+0" | "Etc/GMT+1" | "Etc/GMT+10" | "Etc/GMT+11" | "Etc/GMT+12" | "Etc/GMT+2" | "Etc/GMT+3" | "Etc/GMT+4" | "Etc/GMT+5" | "Etc/GMT+6" | "Etc/GMT+7" | "Etc/GMT+8" | "Etc/GMT+9" | "Etc/GMT-0" | "Etc/GMT-1" | "Etc/GMT-10" | "Etc/GMT-11" | "Etc/GMT-12" | "Etc/GMT-13" | "Etc/GMT-14" | "Etc/GMT-2" | "Etc/GMT-3" | "Etc/GMT-4" | "Etc/GMT-5" | "Etc/GMT-6" | "Etc/GMT-7" | "Etc/GMT-8" | "Etc/GMT-9" | "Etc/GMT0" | "Etc/Greenwich" | "Etc/UCT" | "Etc/UTC" | "Etc/Universal" | "Etc/Zulu" | "Europe/Amsterdam" | "Europe/Andorra" | "Europe/Astrakhan" | "Europe/Athens" | "Europe/Belfast" | "Europe/Belgrade" | "Europe/Berlin" | "Europe/Bratislava" | "Europe/Brussels" | "Europe/Bucharest" | "Europe/Budapest" | "Europe/Busingen" | "Europe/Chisinau" | "Europe/Copenhagen" | "Europe/Dublin" | "Europe/Gibraltar" | "Europe/Guernsey" | "Europe/Helsinki" | "Europe/Isle_of_Man" | "Europe/Istanbul" | "Europe/Jersey" | "Europe/Kaliningrad" | "Europe/Kiev" | "Europe/Kirov" | "Europe/Kyiv" | "Europe/Lisbon" | "Europe/Ljubljana" | "Europe/London" | "Europe/Luxembourg" | "Europe/Madrid" | "Europe/Malta" | "Europe/Mariehamn" | "Europe/Minsk" | "Europe/Monaco" | "Europe/Moscow" | "Europe/Nicosia" | "Europe/Oslo" | "Europe/Paris" | "Europe/Podgorica" | "Europe/Prague" | "Europe/Riga" | "Europe/Rome" | "Europe/Samara" | "Europe/San_Marino" | "Europe/Sarajevo" | "Europe/Saratov" | "Europe/Simferopol" | "Europe/Skopje" | "Europe/Sofia" | "Europe/Stockholm" | "Europe/Tallinn" | "Europe/Tirane" | "Europe/Tiraspol" | "Europe/Ulyanovsk" | "Europe/Uzhgorod" | "Europe/Vaduz" | "Europe/Vatican" | "Europe/Vienna" | "Europe/Vilnius" | "Europe/Volgograd" | "Europe/Warsaw" | "Europe/Zagreb" | "Europe/Zaporozhye" | "Europe/Zurich" | "Factory" | "GB" | "GB-Eire" | "GMT" | "GMT+0" | "GMT-0" | "GMT0" | "Greenwich" | "HST" | "Hongkong" | "Iceland" | "Indian/Antananarivo" | "Indian/Chagos" | "Indian/Christmas" | "Indian/Cocos" | "Indian/Comoro" | "Indian/Kerguelen" | "Indian/Mahe" | "Indian/Maldives" | "Indian/Mauritius" | "Indian/Mayotte" | "Indian/Reunion" | "Iran" | "Israel" | "Jamaica" | "Japan" | "Kwajalein" | "Libya" | "MET" | "MST" | "MST7MDT" | "Mexico/BajaNorte" | "Mexico/BajaSur" | "Mexico/General" | "NZ" | "NZ-CHAT" | "Navajo" | "PRC" | "PST8PDT" | "Pacific/Apia" | "Pacific/Auckland" | "Pacific/Bougainville" | "Pacific/Chatham" | "Pacific/Chuuk" | "Pacific/Easter" | "Pacific/Efate" | "Pacific/Enderbury" | "Pacific/Fakaofo" | "Pacific/Fiji" | "Pacific/Funafuti" | "Pacific/Galapagos" | "Pacific/Gambier" | "Pacific/Guadalcanal" | "Pacific/Guam" | "Pacific/Honolulu" | "Pacific/Johnston" | "Pacific/Kanton" | "Pacific/Kiritimati" | "Pacific/Kosrae" | "Pacific/Kwajalein" | "Pacific/Majuro" | "Pacific/Marquesas" | "Pacific/Midway" | "Pacific/Nauru" | "Pacific/Niue" | "Pacific/Norfolk" | "Pacific/Noumea" | "Pacific/Pago_Pago" | "Pacific/Palau" | "Pacific/Pitcairn" | "Pacific/Pohnpei" | "Pacific/Ponape" | "Pacific/Port_Moresby" | "Pacific/Rarotonga" | "Pacific/Saipan" | "Pacific/Samoa" | "Pacific/Tahiti" | "Pacific/Tarawa" | "Pacific/Tongatapu" | "Pacific/Truk" | "Pacific/Wake" | "Pacific/Wallis" | "Pacific/Yap" | "Poland" | "Portugal" | "ROC" | "ROK" | "Singapore" | "Turkey" | "UCT" | "US/Alaska" | "US/Aleutian" | "US/Arizona" | "US/Central" | "US/East-Indiana" | "US/Eastern" | "US/Hawaii" | "US/Indiana-Starke" | "US/Michigan" | "US/Mountain" | "US/Pacific" | "US/Samoa" | "UTC" | "Universal" | "W-SU" | "WET" | "Zulu";
+        };
+        /** DueOut */
+        DueOut: {
+            /**
+             * At
+             * Format: date-time
+             * @description The instant the task falls due, in UTC: the wall-clock time in its zone, or for an all-day due the end of that day (the next midnight) in its zone. Output only.
+             */
+            at: string;
+            /**
+             * Date
+             * Format: date
+             */
+            date: string;
+            /** Time */
+            time?: string;
+            /** Time Zone */
+            time_zone?: string;
         };
         /** FieldError */
         FieldError: {
@@ -137,9 +284,16 @@ export interface components {
             email: string | null;
             /** Name */
             name: string | null;
+            tasks: components["schemas"]["TaskCountsOut"];
             /** User Id */
             user_id: string;
         };
+        /**
+         * Priority
+         * @description Declared from most to least urgent: `sort=priority` lists in this order.
+         * @enum {string}
+         */
+        Priority: "urgent" | "high" | "medium" | "low" | "none";
         /** Problem */
         Problem: {
             /** Detail */
@@ -151,6 +305,33 @@ export interface components {
             /** Type */
             type: string;
         };
+        /**
+         * RepeatFrom
+         * @enum {string}
+         */
+        RepeatFrom: "due" | "completion";
+        /** TagOut */
+        TagOut: {
+            /**
+             * Count
+             * @description How many of the caller's tasks carry the tag
+             */
+            count: number;
+            /** Name */
+            name: string;
+        };
+        /** TaskCountsOut */
+        TaskCountsOut: {
+            /** Completed */
+            completed: number;
+            /**
+             * Limit
+             * @description MAX_TASKS_PER_USER: how many tasks a user may hold
+             */
+            limit: number;
+            /** Total */
+            total: number;
+        };
         /** TaskCreate */
         TaskCreate: {
             /**
@@ -160,16 +341,108 @@ export interface components {
             completed?: boolean;
             /** Description */
             description?: string | null;
+            due?: components["schemas"]["DueIn"] | null;
+            /**
+             * Due Date
+             * @description Shorthand for due: a YYYY-MM-DD date is an all-day due; an RFC 3339 instant (seconds zero) a timed due at that instant in UTC; null clears. Not together with due. Answers carry only due.
+             */
+            due_date?: string | null;
+            /**
+             * Priority
+             * @description Any letter case is accepted ("High" is high); answers use lower case.
+             * @default none
+             * @enum {string}
+             */
+            priority?: "none" | "low" | "medium" | "high" | "urgent";
+            /**
+             * Recurrence
+             * @description An RFC 5545 RRULE without the RRULE: prefix, e.g. FREQ=WEEKLY;BYDAY=MO. FREQ is DAILY, WEEKLY, MONTHLY or YEARLY; the other parts allowed are INTERVAL (1-999), BYDAY, BYMONTHDAY, BYMONTH, BYSETPOS, COUNT (1-1000), UNTIL (not before the due) and WKST. Needs a due.
+             */
+            recurrence?: string | null;
+            /**
+             * Remind At
+             * @description An RFC 3339 instant with an offset (a time without one is refused); answered in UTC.
+             */
+            remind_at?: string | null;
+            /**
+             * Repeat From
+             * @description Where the next occurrence is counted from: the due, or the moment of completion.
+             * @default due
+             * @enum {string}
+             */
+            repeat_from?: "due" | "completion";
+            /**
+             * Tags
+             * @description Each trimmed, 1-40 characters, no comma or control character; spellings that differ only in letter case are merged, keeping the first; order is kept.
+             * @default []
+             */
+            tags?: string[];
             /**
              * Title
              * @description Surrounding whitespace is trimmed; 1-200 characters must remain. No NUL.
              */
             title: string;
         };
+        /**
+         * TaskEdit
+         * @description PUT and PATCH alike: the fields named change, the others keep their value.
+         *
+         *     A body that names none of them (unknown fields are ignored) is refused with 422.
+         */
+        TaskEdit: {
+            /** Completed */
+            completed?: boolean;
+            /** Description */
+            description?: string | null;
+            /** @description Replaced whole, never merged; null clears it (a recurring task must clear recurrence too). */
+            due?: components["schemas"]["DueIn"] | null;
+            /**
+             * Due Date
+             * @description Shorthand for due: a YYYY-MM-DD date is an all-day due; an RFC 3339 instant (seconds zero) a timed due at that instant in UTC; null clears. Not together with due. Answers carry only due.
+             */
+            due_date?: string | null;
+            /**
+             * Priority
+             * @description Any letter case is accepted ("High" is high); answers use lower case.
+             * @enum {string}
+             */
+            priority?: "none" | "low" | "medium" | "high" | "urgent";
+            /**
+             * Recurrence
+             * @description An RFC 5545 RRULE without the RRULE: prefix, e.g. FREQ=WEEKLY;BYDAY=MO. FREQ is DAILY, WEEKLY, MONTHLY or YEARLY; the other parts allowed are INTERVAL (1-999), BYDAY, BYMONTHDAY, BYMONTH, BYSETPOS, COUNT (1-1000), UNTIL (not before the due) and WKST. Needs a due.
+             */
+            recurrence?: string | null;
+            /**
+             * Remind At
+             * @description An RFC 3339 instant with an offset (a time without one is refused); answered in UTC.
+             */
+            remind_at?: string | null;
+            /**
+             * Repeat From
+             * @description Where the next occurrence is counted from: the due, or the moment of completion.
+             * @enum {string}
+             */
+            repeat_from?: "due" | "completion";
+            /**
+             * Tags
+             * @description Replaces the task's tags; [] clears them. Each trimmed, 1-40 characters, no comma or control character; spellings that differ only in letter case are merged, keeping the first; order is kept.
+             */
+            tags?: string[];
+            /**
+             * Title
+             * @description Surrounding whitespace is trimmed; 1-200 characters must remain. No NUL.
+             */
+            title?: string;
+        };
         /** TaskOut */
         TaskOut: {
             /** Completed */
             completed: boolean;
+            /**
+             * Completed At
+             * @description When the task was last completed; null while pending
+             */
+            completed_at: string | null;
             /**
              * Created At
              * Format: date-time
@@ -177,8 +450,22 @@ export interface components {
             created_at: string;
             /** Description */
             description: string | null;
+            due: components["schemas"]["DueOut"] | null;
             /** Id */
             id: number;
+            /**
+             * Next Occurrence Id
+             * @description The occurrence this task's completion created
+             */
+            next_occurrence_id: number | null;
+            priority: components["schemas"]["Priority"];
+            /** Recurrence */
+            recurrence: string | null;
+            /** Remind At */
+            remind_at: string | null;
+            repeat_from: components["schemas"]["RepeatFrom"];
+            /** Tags */
+            tags: string[];
             /** Title */
             title: string;
             /**
@@ -187,35 +474,14 @@ export interface components {
              */
             updated_at: string;
         };
-        /**
-         * TaskPatch
-         * @description PATCH: any non-empty subset of the fields.
-         */
-        TaskPatch: {
-            /** Completed */
-            completed?: boolean;
-            /** Description */
-            description?: string | null;
+        /** UpsertOut */
+        UpsertOut: {
             /**
-             * Title
-             * @description Surrounding whitespace is trimmed; 1-200 characters must remain. No NUL.
+             * Op
+             * @constant
              */
-            title?: string;
-        } | unknown | unknown | unknown;
-        /**
-         * TaskReplace
-         * @description PUT: title required; an omitted description or completed keeps its value.
-         */
-        TaskReplace: {
-            /** Completed */
-            completed?: boolean;
-            /** Description */
-            description?: string | null;
-            /**
-             * Title
-             * @description Surrounding whitespace is trimmed; 1-200 characters must remain. No NUL.
-             */
-            title: string;
+            op: "upsert";
+            task: components["schemas"]["TaskOut"];
         };
         /** ValidationProblem */
         ValidationProblem: {
@@ -251,6 +517,8 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    /** @description The caller's request id if it sent a sane one, else a new one */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -260,15 +528,10 @@ export interface operations {
             /** @description Missing or invalid bearer token */
             401: {
                 headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Body over 64 KiB */
-            413: {
-                headers: {
+                    /** @description Bearer, with error="invalid_token" when a token was sent */
+                    "WWW-Authenticate"?: string;
+                    /** @description The caller's request id if it sent a sane one, else a new one */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -278,6 +541,8 @@ export interface operations {
             /** @description Invalid request */
             422: {
                 headers: {
+                    /** @description The caller's request id if it sent a sane one, else a new one */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -287,6 +552,69 @@ export interface operations {
             /** @description Database unavailable */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    /** @description The caller's request id if it sent a sane one, else a new one */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listTags: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    /** @description The caller's request id if it sent a sane one, else a new one */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TagOut"][];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    /** @description Bearer, with error="invalid_token" when a token was sent */
+                    "WWW-Authenticate"?: string;
+                    /** @description The caller's request id if it sent a sane one, else a new one */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    /** @description The caller's request id if it sent a sane one, else a new one */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            /** @description Database unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    /** @description The caller's request id if it sent a sane one, else a new one */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -298,10 +626,20 @@ export interface operations {
     listTasks: {
         parameters: {
             query?: {
-                status?: "all" | "pending" | "completed";
-                sort?: "created_at" | "-created_at" | "updated_at" | "-updated_at" | "title" | "-title";
-                /** @description Case-insensitive substring */
-                q?: string | null;
+                status?: "all" | "pending" | "completed" | "overdue";
+                sort?: "created_at" | "-created_at" | "updated_at" | "-updated_at" | "title" | "-title" | "due" | "-due" | "priority" | "-priority";
+                /** @description Case-insensitive substring of title or description */
+                q?: string;
+                /** @description Comma-separated priorities, any letter case; a task matches any of them. */
+                priority?: string;
+                /** @description Repeatable; a task matches when it carries every tag named (any letter case). */
+                tag?: string[];
+                /** @description An RFC 3339 instant, or a date meaning its midnight UTC: due.at is strictly before it. */
+                due_before?: string;
+                /** @description An RFC 3339 instant, or a date meaning its midnight UTC: due.at is at or after it. */
+                due_after?: string;
+                /** @description true: only tasks with a due; false: only tasks without one. */
+                has_due?: "true" | "false";
                 limit?: number;
                 offset?: number;
             };
@@ -314,6 +652,9 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    /** @description The caller's request id if it sent a sane one, else a new one */
+                    "X-Request-ID"?: string;
+                    /** @description How many tasks match, before paging */
                     "X-Total-Count"?: number;
                     [name: string]: unknown;
                 };
@@ -324,15 +665,10 @@ export interface operations {
             /** @description Missing or invalid bearer token */
             401: {
                 headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Body over 64 KiB */
-            413: {
-                headers: {
+                    /** @description Bearer, with error="invalid_token" when a token was sent */
+                    "WWW-Authenticate"?: string;
+                    /** @description The caller's request id if it sent a sane one, else a new one */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -342,6 +678,8 @@ export interface operations {
             /** @description Invalid request */
             422: {
                 headers: {
+                    /** @description The caller's request id if it sent a sane one, else a new one */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -351,6 +689,10 @@ export interface operations {
             /** @description Database unavailable */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    /** @description The caller's request id if it sent a sane one, else a new one */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -362,7 +704,10 @@ export interface operations {
     createTask: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes a retry safe: the same key, method, path and body within 24 hours is answered with the first outcome (and Idempotency-Replayed: true) and changes nothing. */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -377,7 +722,12 @@ export interface operations {
                 headers: {
                     /** @description W/"<version>"; send it back as If-Match */
                     ETag?: string;
+                    /** @description true: the recorded outcome of an earlier request with the same Idempotency-Key */
+                    "Idempotency-Replayed"?: "true";
+                    /** @description The new task's URL */
                     Location?: string;
+                    /** @description The caller's request id if it sent a sane one, else a new one */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -387,6 +737,21 @@ export interface operations {
             /** @description Missing or invalid bearer token */
             401: {
                 headers: {
+                    /** @description Bearer, with error="invalid_token" when a token was sent */
+                    "WWW-Authenticate"?: string;
+                    /** @description The caller's request id if it sent a sane one, else a new one */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The user's task limit (MAX_TASKS_PER_USER) would be passed, or a request with the same Idempotency-Key is still in progress; nothing changed */
+            409: {
+                headers: {
+                    /** @description The caller's request id if it sent a sane one, else a new one */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -396,6 +761,8 @@ export interface operations {
             /** @description Body over 64 KiB */
             413: {
                 headers: {
+                    /** @description The caller's request id if it sent a sane one, else a new one */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -405,6 +772,8 @@ export interface operations {
             /** @description Invalid request */
             422: {
                 headers: {
+                    /** @description The caller's request id if it sent a sane one, else a new one */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -414,6 +783,256 @@ export interface operations {
             /** @description Database unavailable */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    /** @description The caller's request id if it sent a sane one, else a new one */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listTaskChanges: {
+        parameters: {
+            query?: {
+                /** @description A cursor from an earlier answer; leave it out for every task there is. */
+                since?: string;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    /** @description The caller's request id if it sent a sane one, else a new one */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChangesOut"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    /** @description Bearer, with error="invalid_token" when a token was sent */
+                    "WWW-Authenticate"?: string;
+                    /** @description The caller's request id if it sent a sane one, else a new one */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The sync cursor is too old or not the caller's: sync again without `since` */
+            410: {
+                headers: {
+                    /** @description The caller's request id if it sent a sane one, else a new one */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    /** @description The caller's request id if it sent a sane one, else a new one */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            /** @description Database unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    /** @description The caller's request id if it sent a sane one, else a new one */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    clearCompletedTasks: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retry safe: the same key, method, path and body within 24 hours is answered with the first outcome (and Idempotency-Replayed: true) and changes nothing. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    /** @description true: the recorded outcome of an earlier request with the same Idempotency-Key */
+                    "Idempotency-Replayed"?: "true";
+                    /** @description The caller's request id if it sent a sane one, else a new one */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ClearedOut"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    /** @description Bearer, with error="invalid_token" when a token was sent */
+                    "WWW-Authenticate"?: string;
+                    /** @description The caller's request id if it sent a sane one, else a new one */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The user's task limit (MAX_TASKS_PER_USER) would be passed, or a request with the same Idempotency-Key is still in progress; nothing changed */
+            409: {
+                headers: {
+                    /** @description The caller's request id if it sent a sane one, else a new one */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body over 64 KiB */
+            413: {
+                headers: {
+                    /** @description The caller's request id if it sent a sane one, else a new one */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    /** @description The caller's request id if it sent a sane one, else a new one */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            /** @description Database unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    /** @description The caller's request id if it sent a sane one, else a new one */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    completeAllTasks: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retry safe: the same key, method, path and body within 24 hours is answered with the first outcome (and Idempotency-Replayed: true) and changes nothing. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    /** @description true: the recorded outcome of an earlier request with the same Idempotency-Key */
+                    "Idempotency-Replayed"?: "true";
+                    /** @description The caller's request id if it sent a sane one, else a new one */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CompletedAllOut"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    /** @description Bearer, with error="invalid_token" when a token was sent */
+                    "WWW-Authenticate"?: string;
+                    /** @description The caller's request id if it sent a sane one, else a new one */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The user's task limit (MAX_TASKS_PER_USER) would be passed, or a request with the same Idempotency-Key is still in progress; nothing changed */
+            409: {
+                headers: {
+                    /** @description The caller's request id if it sent a sane one, else a new one */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body over 64 KiB */
+            413: {
+                headers: {
+                    /** @description The caller's request id if it sent a sane one, else a new one */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    /** @description The caller's request id if it sent a sane one, else a new one */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            /** @description Database unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    /** @description The caller's request id if it sent a sane one, else a new one */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -428,7 +1047,7 @@ export interface operations {
             header?: never;
             path: {
                 /** @description The task's id, a positive 64-bit integer. */
-                task_id: string;
+                task_id: number;
             };
             cookie?: never;
         };
@@ -439,6 +1058,8 @@ export interface operations {
                 headers: {
                     /** @description W/"<version>"; send it back as If-Match */
                     ETag?: string;
+                    /** @description The caller's request id if it sent a sane one, else a new one */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -448,6 +1069,10 @@ export interface operations {
             /** @description Missing or invalid bearer token */
             401: {
                 headers: {
+                    /** @description Bearer, with error="invalid_token" when a token was sent */
+                    "WWW-Authenticate"?: string;
+                    /** @description The caller's request id if it sent a sane one, else a new one */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -457,24 +1082,8 @@ export interface operations {
             /** @description No such task for this user */
             404: {
                 headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description If-Match does not match the current ETag */
-            412: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Body over 64 KiB */
-            413: {
-                headers: {
+                    /** @description The caller's request id if it sent a sane one, else a new one */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -484,6 +1093,8 @@ export interface operations {
             /** @description Invalid request */
             422: {
                 headers: {
+                    /** @description The caller's request id if it sent a sane one, else a new one */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -493,6 +1104,10 @@ export interface operations {
             /** @description Database unavailable */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    /** @description The caller's request id if it sent a sane one, else a new one */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -506,17 +1121,19 @@ export interface operations {
             query?: never;
             header?: {
                 /** @description Only change the task if it is still at this ETag, e.g. W/"3". */
-                "if-match"?: string | null;
+                "If-Match"?: string;
+                /** @description Makes a retry safe: the same key, method, path and body within 24 hours is answered with the first outcome (and Idempotency-Replayed: true) and changes nothing. */
+                "Idempotency-Key"?: string;
             };
             path: {
                 /** @description The task's id, a positive 64-bit integer. */
-                task_id: string;
+                task_id: number;
             };
             cookie?: never;
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["TaskReplace"];
+                "application/json": components["schemas"]["TaskEdit"];
             };
         };
         responses: {
@@ -525,6 +1142,12 @@ export interface operations {
                 headers: {
                     /** @description W/"<version>"; send it back as If-Match */
                     ETag?: string;
+                    /** @description true: the recorded outcome of an earlier request with the same Idempotency-Key */
+                    "Idempotency-Replayed"?: "true";
+                    /** @description </api/tasks/{id}>; rel="next": the occurrence this completion created, when it did */
+                    Link?: string;
+                    /** @description The caller's request id if it sent a sane one, else a new one */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -534,6 +1157,10 @@ export interface operations {
             /** @description Missing or invalid bearer token */
             401: {
                 headers: {
+                    /** @description Bearer, with error="invalid_token" when a token was sent */
+                    "WWW-Authenticate"?: string;
+                    /** @description The caller's request id if it sent a sane one, else a new one */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -543,15 +1170,30 @@ export interface operations {
             /** @description No such task for this user */
             404: {
                 headers: {
+                    /** @description The caller's request id if it sent a sane one, else a new one */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description If-Match does not match the current ETag */
+            /** @description The user's task limit (MAX_TASKS_PER_USER) would be passed, or a request with the same Idempotency-Key is still in progress; nothing changed */
+            409: {
+                headers: {
+                    /** @description The caller's request id if it sent a sane one, else a new one */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match names another version of the task */
             412: {
                 headers: {
+                    /** @description The caller's request id if it sent a sane one, else a new one */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -561,6 +1203,8 @@ export interface operations {
             /** @description Body over 64 KiB */
             413: {
                 headers: {
+                    /** @description The caller's request id if it sent a sane one, else a new one */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -570,6 +1214,8 @@ export interface operations {
             /** @description Invalid request */
             422: {
                 headers: {
+                    /** @description The caller's request id if it sent a sane one, else a new one */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -579,6 +1225,10 @@ export interface operations {
             /** @description Database unavailable */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    /** @description The caller's request id if it sent a sane one, else a new one */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -592,11 +1242,13 @@ export interface operations {
             query?: never;
             header?: {
                 /** @description Only change the task if it is still at this ETag, e.g. W/"3". */
-                "if-match"?: string | null;
+                "If-Match"?: string;
+                /** @description Makes a retry safe: the same key, method, path and body within 24 hours is answered with the first outcome (and Idempotency-Replayed: true) and changes nothing. */
+                "Idempotency-Key"?: string;
             };
             path: {
                 /** @description The task's id, a positive 64-bit integer. */
-                task_id: string;
+                task_id: number;
             };
             cookie?: never;
         };
@@ -605,6 +1257,10 @@ export interface operations {
             /** @description Successful Response */
             204: {
                 headers: {
+                    /** @description true: the recorded outcome of an earlier request with the same Idempotency-Key */
+                    "Idempotency-Replayed"?: "true";
+                    /** @description The caller's request id if it sent a sane one, else a new one */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -612,6 +1268,10 @@ export interface operations {
             /** @description Missing or invalid bearer token */
             401: {
                 headers: {
+                    /** @description Bearer, with error="invalid_token" when a token was sent */
+                    "WWW-Authenticate"?: string;
+                    /** @description The caller's request id if it sent a sane one, else a new one */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -621,24 +1281,30 @@ export interface operations {
             /** @description No such task for this user */
             404: {
                 headers: {
+                    /** @description The caller's request id if it sent a sane one, else a new one */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description If-Match does not match the current ETag */
+            /** @description The user's task limit (MAX_TASKS_PER_USER) would be passed, or a request with the same Idempotency-Key is still in progress; nothing changed */
+            409: {
+                headers: {
+                    /** @description The caller's request id if it sent a sane one, else a new one */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match names another version of the task */
             412: {
                 headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Body over 64 KiB */
-            413: {
-                headers: {
+                    /** @description The caller's request id if it sent a sane one, else a new one */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -648,6 +1314,8 @@ export interface operations {
             /** @description Invalid request */
             422: {
                 headers: {
+                    /** @description The caller's request id if it sent a sane one, else a new one */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -657,6 +1325,10 @@ export interface operations {
             /** @description Database unavailable */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    /** @description The caller's request id if it sent a sane one, else a new one */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -670,17 +1342,19 @@ export interface operations {
             query?: never;
             header?: {
                 /** @description Only change the task if it is still at this ETag, e.g. W/"3". */
-                "if-match"?: string | null;
+                "If-Match"?: string;
+                /** @description Makes a retry safe: the same key, method, path and body within 24 hours is answered with the first outcome (and Idempotency-Replayed: true) and changes nothing. */
+                "Idempotency-Key"?: string;
             };
             path: {
                 /** @description The task's id, a positive 64-bit integer. */
-                task_id: string;
+                task_id: number;
             };
             cookie?: never;
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["TaskPatch"];
+                "application/json": components["schemas"]["TaskEdit"];
             };
         };
         responses: {
@@ -689,6 +1363,12 @@ export interface operations {
                 headers: {
                     /** @description W/"<version>"; send it back as If-Match */
                     ETag?: string;
+                    /** @description true: the recorded outcome of an earlier request with the same Idempotency-Key */
+                    "Idempotency-Replayed"?: "true";
+                    /** @description </api/tasks/{id}>; rel="next": the occurrence this completion created, when it did */
+                    Link?: string;
+                    /** @description The caller's request id if it sent a sane one, else a new one */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -698,6 +1378,10 @@ export interface operations {
             /** @description Missing or invalid bearer token */
             401: {
                 headers: {
+                    /** @description Bearer, with error="invalid_token" when a token was sent */
+                    "WWW-Authenticate"?: string;
+                    /** @description The caller's request id if it sent a sane one, else a new one */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -707,15 +1391,30 @@ export interface operations {
             /** @description No such task for this user */
             404: {
                 headers: {
+                    /** @description The caller's request id if it sent a sane one, else a new one */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description If-Match does not match the current ETag */
+            /** @description The user's task limit (MAX_TASKS_PER_USER) would be passed, or a request with the same Idempotency-Key is still in progress; nothing changed */
+            409: {
+                headers: {
+                    /** @description The caller's request id if it sent a sane one, else a new one */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match names another version of the task */
             412: {
                 headers: {
+                    /** @description The caller's request id if it sent a sane one, else a new one */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -725,6 +1424,8 @@ export interface operations {
             /** @description Body over 64 KiB */
             413: {
                 headers: {
+                    /** @description The caller's request id if it sent a sane one, else a new one */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -734,6 +1435,8 @@ export interface operations {
             /** @description Invalid request */
             422: {
                 headers: {
+                    /** @description The caller's request id if it sent a sane one, else a new one */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -743,6 +1446,10 @@ export interface operations {
             /** @description Database unavailable */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    /** @description The caller's request id if it sent a sane one, else a new one */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -756,11 +1463,13 @@ export interface operations {
             query?: never;
             header?: {
                 /** @description Only change the task if it is still at this ETag, e.g. W/"3". */
-                "if-match"?: string | null;
+                "If-Match"?: string;
+                /** @description Makes a retry safe: the same key, method, path and body within 24 hours is answered with the first outcome (and Idempotency-Replayed: true) and changes nothing. */
+                "Idempotency-Key"?: string;
             };
             path: {
                 /** @description The task's id, a positive 64-bit integer. */
-                task_id: string;
+                task_id: number;
             };
             cookie?: never;
         };
@@ -775,6 +1484,12 @@ export interface operations {
                 headers: {
                     /** @description W/"<version>"; send it back as If-Match */
                     ETag?: string;
+                    /** @description true: the recorded outcome of an earlier request with the same Idempotency-Key */
+                    "Idempotency-Replayed"?: "true";
+                    /** @description </api/tasks/{id}>; rel="next": the occurrence this completion created, when it did */
+                    Link?: string;
+                    /** @description The caller's request id if it sent a sane one, else a new one */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -784,6 +1499,10 @@ export interface operations {
             /** @description Missing or invalid bearer token */
             401: {
                 headers: {
+                    /** @description Bearer, with error="invalid_token" when a token was sent */
+                    "WWW-Authenticate"?: string;
+                    /** @description The caller's request id if it sent a sane one, else a new one */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -793,15 +1512,30 @@ export interface operations {
             /** @description No such task for this user */
             404: {
                 headers: {
+                    /** @description The caller's request id if it sent a sane one, else a new one */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description If-Match does not match the current ETag */
+            /** @description The user's task limit (MAX_TASKS_PER_USER) would be passed, or a request with the same Idempotency-Key is still in progress; nothing changed */
+            409: {
+                headers: {
+                    /** @description The caller's request id if it sent a sane one, else a new one */
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match names another version of the task */
             412: {
                 headers: {
+                    /** @description The caller's request id if it sent a sane one, else a new one */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -811,6 +1545,8 @@ export interface operations {
             /** @description Body over 64 KiB */
             413: {
                 headers: {
+                    /** @description The caller's request id if it sent a sane one, else a new one */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -820,6 +1556,8 @@ export interface operations {
             /** @description Invalid request */
             422: {
                 headers: {
+                    /** @description The caller's request id if it sent a sane one, else a new one */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -829,6 +1567,10 @@ export interface operations {
             /** @description Database unavailable */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    /** @description The caller's request id if it sent a sane one, else a new one */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -849,6 +1591,8 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    /** @description The caller's request id if it sent a sane one, else a new one */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -869,6 +1613,8 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    /** @description The caller's request id if it sent a sane one, else a new one */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -878,6 +1624,10 @@ export interface operations {
             /** @description Database unavailable */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    /** @description The caller's request id if it sent a sane one, else a new one */
+                    "X-Request-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {

@@ -44,6 +44,20 @@ summary.afterDelete = brief(await client.getTask(report.data.id));
 summary.invalid = brief(await client.createTask({ title: "   " }));
 summary.anonymous = brief(await anonymous.listTasks());
 
+// The v2 fields: priority, tags, a due in a time zone, a weekly recurrence.
+const sync = await client.createTask({
+  title: "Team sync",
+  priority: "high",
+  tags: ["work", "Meetings"],
+  due: { date: "2026-12-07", time: "09:30", time_zone: "Europe/Berlin" },
+  recurrence: "FREQ=WEEKLY;BYDAY=MO",
+});
+summary.v2created = brief(sync);
+summary.byTagAndPriority = titles(await client.listTasks({ tag: ["meetings"], priority: "high,urgent", sort: "due" }));
+const synced = await client.setTaskCompletion(sync.data.id, true);
+summary.v2completed = brief(synced);
+summary.nextOccurrence = brief(await client.getTask(synced.data.next_occurrence_id));
+
 const me = await client.api.GET("/api/me");
 summary.me = { status: me.response.status, data: me.data };
 

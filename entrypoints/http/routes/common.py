@@ -46,6 +46,10 @@ HEADERS: Final[dict[str, dict[str, Any]]] = {
         "description": 'Bearer, with error="invalid_token" when a token was sent',
         "schema": {"type": "string"},
     },
+    "Idempotency-Replayed": {
+        "description": "true: the recorded outcome of an earlier request with the same Idempotency-Key",
+        "schema": {"type": "string", "enum": ["true"]},
+    },
     "X-Request-ID": {
         "description": "The caller's request id if it sent a sane one, else a new one",
         "schema": {"type": "string"},
@@ -56,7 +60,13 @@ HEADERS: Final[dict[str, dict[str, Any]]] = {
 _PROBLEMS: Final[dict[int, tuple[str, type[Problem], tuple[str, ...]]]] = {
     401: ("Missing or invalid bearer token", Problem, ("WWW-Authenticate",)),
     404: ("No such task for this user", Problem, ()),
-    409: ("The user's task limit (MAX_TASKS_PER_USER) would be passed; nothing changed", Problem, ()),
+    409: (
+        "The user's task limit (MAX_TASKS_PER_USER) would be passed, or a request with the same "
+        "Idempotency-Key is still in progress; nothing changed",
+        Problem,
+        (),
+    ),
+    410: ("The sync cursor is too old or not the caller's: sync again without `since`", Problem, ()),
     412: ("If-Match names another version of the task", Problem, ()),
     413: ("Body over 64 KiB", Problem, ()),
     422: ("Invalid request", ValidationProblem, ()),

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 
 from entrypoints.container import Container
+from entrypoints.http.idempotency import IdempotencyGate, IdempotencyKey
 from entrypoints.http.responses import JsonResponse
 from entrypoints.http.routes.common import PrincipalDep, responses
 from entrypoints.http.schemas import ClearedOut, CompletedAllOut, MeOut, TagOut, me_json, tags_json
@@ -14,26 +15,43 @@ def add_bulk_routes(router: APIRouter, container: Container) -> None:
     """Declared before /tasks/{task_id}, whose path would otherwise claim these."""
     clear_use_case = container.clear_completed()
     complete_all_use_case = container.complete_all()
+    gate = IdempotencyGate(container.replay_outcome())
 
     @router.post(
         "/tasks/clear-completed",
         response_model=ClearedOut,
         tags=["tasks"],
         summary="Delete the caller's completed tasks",
-        responses=responses(200, 401, 413, 422, 503),
+        responses=responses(200, 401, 409, 413, 422, 503, sends=("Idempotency-Replayed",)),
     )
-    async def clear_completed_tasks(principal: PrincipalDep) -> Response:
-        return JsonResponse({"deleted": await clear_use_case(principal.user_id)})
+    async def clear_completed_tasks(
+        request: Request, principal: PrincipalDep, idempotency_key: IdempotencyKey = None
+    ) -> Response:
+        return await gate.answer(
+            request,
+            principal.user_id,
+            idempotency_key,
+            lambda idempotency: clear_use_case(principal.user_id, idempotency),
+            lambda deleted: JsonResponse({"deleted": deleted}),
+        )
 
     @router.post(
         "/tasks/complete-all",
         response_model=CompletedAllOut,
         tags=["tasks"],
         summary="Complete the caller's pending tasks; recurring ones create their next occurrence",
-        responses=responses(200, 401, 413, 422, 503),
+        responses=responses(200, 401, 409, 413, 422, 503, sends=("Idempotency-Replayed",)),
     )
-    async def complete_all_tasks(principal: PrincipalDep) -> Response:
-        return JsonResponse({"completed": await complete_all_use_case(principal.user_id)})
+    async def complete_all_tasks(
+        request: Request, principal: PrincipalDep, idempotency_key: IdempotencyKey = None
+    ) -> Response:
+        return await gate.answer(
+            request,
+            principal.user_id,
+            idempotency_key,
+            lambda idempotency: complete_all_use_case(principal.user_id, idempotency),
+            lambda completed: JsonResponse({"completed": completed}),
+        )
 
 
 def add_account_routes(router: APIRouter, container: Container) -> None:

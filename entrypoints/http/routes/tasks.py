@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Annotated, Final, Literal
 
 from fastapi import APIRouter, Body, Query, Request, Response
@@ -14,19 +15,16 @@ from application.use_cases import (
     GetTaskCommand,
     ListTasksCommand,
 )
-from domain.errors import InvalidTask
 from domain.fields import Priority
 from domain.query import (
     LIST_LIMIT_DEFAULT,
     LIST_LIMIT_MAX,
-    SortField,
-    StatusFilter,
-    TaskQuery,
-    parse_boundary,
 )
 from domain.task import FLIP, TaskChanges
 from entrypoints.container import Container
 from entrypoints.http.field_docs import TAG_PATTERN, any_case
+from entrypoints.http.idempotency import IdempotencyGate, IdempotencyKey
+from entrypoints.http.list_query import list_query
 from entrypoints.http.responses import JsonResponse
 from entrypoints.http.routes.common import (
     IfMatch,
@@ -39,9 +37,6 @@ from entrypoints.http.routes.common import (
     task_response,
 )
 from entrypoints.http.schemas import CompletionSet, TaskCreate, TaskEdit, TaskOut, task_json
-
-# Deeper than any table can be; keeps absurd offsets from overflowing the database's integers.
-MAX_OFFSET: Final = 2**62
 
 SortParam = Literal[
     "created_at",
@@ -112,6 +107,8 @@ Offset = Annotated[int, Query(ge=0)]
 # Only digits name a task: /tasks/clear-completed and the like are other routes (or 404, or 405).
 TASK_ID: Final = "{task_id:int}"
 _ONE_TASK_READ = (401, 404, 422, 503)
+_CREATED = ("Location", "ETag", "Idempotency-Replayed")
+_EDITED = ("ETag", "Link", "Idempotency-Replayed")
 _ONE_TASK_EDIT = (401, 404, 409, 412, 413, 422, 503)
 
 
@@ -119,6 +116,7 @@ def add_collection_routes(router: APIRouter, container: Container) -> None:
     # Resolved once, here: use cases are stateless, so requests share them instead of rebuilding them.
     list_use_case = container.list_tasks()
     create_use_case = container.create_task()
+    gate = IdempotencyGate(container.replay_outcome())
 
     @router.get(
         "/tasks",
@@ -151,17 +149,26 @@ def add_collection_routes(router: APIRouter, container: Container) -> None:
         status_code=201,
         response_model=TaskOut,
         tags=["tasks"],
-        responses=responses(201, 401, 409, 413, 422, 503, sends=("Location", "ETag")),
+        responses=responses(201, 401, 409, 413, 422, 503, sends=_CREATED),
     )
-    async def create_task(request: Request, principal: PrincipalDep, body: TaskCreate) -> Response:
-        task = await create_use_case(CreateTaskCommand(principal.user_id, body.new_task()))
-        return task_response(request, task, status_code=201, created=True)
+    async def create_task(
+        request: Request, principal: PrincipalDep, body: TaskCreate, idempotency_key: IdempotencyKey = None
+    ) -> Response:
+        owner_id, new = principal.user_id, body.new_task()
+        return await gate.answer(
+            request,
+            owner_id,
+            idempotency_key,
+            lambda idempotency: create_use_case(CreateTaskCommand(owner_id, new, idempotency)),
+            lambda task: task_response(request, task, status_code=201, created=True),
+        )
 
 
 def add_item_routes(router: APIRouter, container: Container) -> None:
     get_use_case = container.get_task()
     edit_use_case = container.edit_task()
     delete_use_case = container.delete_task()
+    gate = IdempotencyGate(container.replay_outcome())
 
     @router.get(
         f"/tasks/{TASK_ID}",
@@ -172,39 +179,52 @@ def add_item_routes(router: APIRouter, container: Container) -> None:
     async def get_task(request: Request, principal: PrincipalDep, task_id: TaskId) -> Response:
         return task_response(request, await get_use_case(GetTaskCommand(principal.user_id, task_id)))
 
-    async def edit(request: Request, command: EditTaskCommand) -> Response:
-        return edited_response(request, await edit_use_case(command))
+    async def edit(request: Request, command: EditTaskCommand, key: str | None) -> Response:
+        run = lambda idempotency: edit_use_case(replace(command, idempotency=idempotency))  # noqa: E731
+        return await gate.answer(request, command.owner_id, key, run, lambda e: edited_response(request, e))
 
     @router.put(
         f"/tasks/{TASK_ID}",
         response_model=TaskOut,
         tags=["tasks"],
         summary="Change the named fields; omitted ones keep their value",
-        responses=responses(200, *_ONE_TASK_EDIT, sends=("ETag", "Link")),
+        responses=responses(200, *_ONE_TASK_EDIT, sends=_EDITED),
     )
     async def replace_task(
-        request: Request, principal: PrincipalDep, task_id: TaskId, body: TaskEdit, if_match: IfMatch = None
+        request: Request,
+        principal: PrincipalDep,
+        task_id: TaskId,
+        body: TaskEdit,
+        if_match: IfMatch = None,
+        idempotency_key: IdempotencyKey = None,
     ) -> Response:
-        return await edit(request, _edit(principal.user_id, task_id, body.changes(), if_match))
+        command = _edit(principal.user_id, task_id, body.changes(), if_match)
+        return await edit(request, command, idempotency_key)
 
     @router.patch(
         f"/tasks/{TASK_ID}",
         response_model=TaskOut,
         tags=["tasks"],
         summary="Change the named fields",
-        responses=responses(200, *_ONE_TASK_EDIT, sends=("ETag", "Link")),
+        responses=responses(200, *_ONE_TASK_EDIT, sends=_EDITED),
     )
     async def patch_task(
-        request: Request, principal: PrincipalDep, task_id: TaskId, body: TaskEdit, if_match: IfMatch = None
+        request: Request,
+        principal: PrincipalDep,
+        task_id: TaskId,
+        body: TaskEdit,
+        if_match: IfMatch = None,
+        idempotency_key: IdempotencyKey = None,
     ) -> Response:
-        return await edit(request, _edit(principal.user_id, task_id, body.changes(), if_match))
+        command = _edit(principal.user_id, task_id, body.changes(), if_match)
+        return await edit(request, command, idempotency_key)
 
     @router.patch(
         f"/tasks/{TASK_ID}/complete",
         response_model=TaskOut,
         tags=["tasks"],
         summary="Set completed from the body, or toggle it when there is no body",
-        responses=responses(200, *_ONE_TASK_EDIT, sends=("ETag", "Link")),
+        responses=responses(200, *_ONE_TASK_EDIT, sends=_EDITED),
     )
     async def complete_task(
         request: Request,
@@ -212,69 +232,33 @@ def add_item_routes(router: APIRouter, container: Container) -> None:
         task_id: TaskId,
         body: Annotated[CompletionSet | None, Body()] = None,
         if_match: IfMatch = None,
+        idempotency_key: IdempotencyKey = None,
     ) -> Response:
         changes = TaskChanges(completed=FLIP if body is None else body.completed)
-        return await edit(request, _edit(principal.user_id, task_id, changes, if_match))
+        return await edit(request, _edit(principal.user_id, task_id, changes, if_match), idempotency_key)
 
     @router.delete(
         f"/tasks/{TASK_ID}",
         status_code=204,
         response_class=Response,
         tags=["tasks"],
-        responses=responses(204, 401, 404, 412, 422, 503),
+        responses=responses(204, 401, 404, 409, 412, 422, 503, sends=("Idempotency-Replayed",)),
     )
-    async def delete_task(principal: PrincipalDep, task_id: TaskId, if_match: IfMatch = None) -> Response:
+    async def delete_task(
+        request: Request,
+        principal: PrincipalDep,
+        task_id: TaskId,
+        if_match: IfMatch = None,
+        idempotency_key: IdempotencyKey = None,
+    ) -> Response:
         command = DeleteTaskCommand(principal.user_id, task_id, expected_version(if_match))
-        await delete_use_case(command)
-        return Response(status_code=204)
+        run = lambda idempotency: delete_use_case(replace(command, idempotency=idempotency))  # noqa: E731
+        return await gate.answer(
+            request, command.owner_id, idempotency_key, run, lambda _: Response(status_code=204)
+        )
 
 
 def _edit(owner_id: str, task_id: int, changes: TaskChanges, if_match: str | None) -> EditTaskCommand:
     return EditTaskCommand(
         owner_id=owner_id, task_id=task_id, changes=changes, expected_version=expected_version(if_match)
     )
-
-
-def list_query(
-    status: str,
-    sort: str,
-    q: str | None,
-    priority: str | None,
-    tag: list[str] | None,
-    due_before: str | None,
-    due_after: str | None,
-    has_due: str | None,
-    limit: int,
-    offset: int,
-) -> TaskQuery:
-    """The query the parameters name, once FastAPI (or the fast path) has checked their types.
-
-    Raises InvalidTask for a value only the domain can judge.
-    """
-    return TaskQuery(
-        status=StatusFilter(status),
-        sort=SortField(sort.lstrip("-")),
-        descending=sort.startswith("-"),
-        search=q,
-        priorities=_priorities(priority),
-        tags=tuple(tag or ()),
-        due_before=None if due_before is None else parse_boundary("due_before", due_before),
-        due_after=None if due_after is None else parse_boundary("due_after", due_after),
-        has_due=_has_due(has_due),
-        limit=limit,
-        offset=min(offset, MAX_OFFSET),
-    )
-
-
-def _priorities(text: str | None) -> frozenset[Priority]:
-    if text is None:
-        return frozenset()
-    return frozenset(Priority.parse(name.strip()) for name in text.split(","))
-
-
-def _has_due(text: str | None) -> bool | None:
-    if text is None:
-        return None
-    if text not in {"true", "false"}:
-        raise InvalidTask("has_due", "must be true or false")
-    return text == "true"
