@@ -187,14 +187,9 @@ def install_error_handlers(app: FastAPI) -> None:
         return problem(VALIDATION, "The request is invalid; see errors for each field.", errors=errors)
 
     @app.exception_handler(StorageUnavailable)
-    async def _unavailable(_: Request, error: StorageUnavailable) -> ProblemResponse:
-        log.warning("database unavailable: %s", error)
-        return service_unavailable()
-
     @app.exception_handler(SchemaOutdated)
-    async def _outdated(_: Request, error: SchemaOutdated) -> ProblemResponse:
-        log.warning("%s%s", SCHEMA_OUTDATED, f" ({error})" if str(error) else "")
-        return schema_outdated()
+    async def _unavailable(_: Request, error: StorageUnavailable | SchemaOutdated) -> ProblemResponse:
+        return database_problem(error)
 
     @app.exception_handler(HTTPException)
     async def _http(request: Request, error: HTTPException) -> ProblemResponse:
@@ -275,6 +270,15 @@ DATABASE_DOWN = "The database is not answering; please retry shortly."
 
 def service_unavailable(detail: str = DATABASE_DOWN) -> ProblemResponse:
     return problem(SERVICE_UNAVAILABLE, detail, headers={"Retry-After": RETRY_AFTER_SECONDS})
+
+
+def database_problem(error: StorageUnavailable | SchemaOutdated) -> ProblemResponse:
+    """The 503 for a database that is not there, or not migrated; logged with its reason."""
+    if isinstance(error, SchemaOutdated):
+        log.warning("%s%s", SCHEMA_OUTDATED, f" ({error})" if str(error) else "")
+        return schema_outdated()
+    log.warning("database unavailable: %s", error)
+    return service_unavailable()
 
 
 def schema_outdated() -> ProblemResponse:

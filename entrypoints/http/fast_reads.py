@@ -17,10 +17,12 @@ from urllib.parse import parse_qsl
 from fastapi.routing import APIRoute
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from application.errors import SchemaOutdated, StorageUnavailable
 from application.ports import TokenVerifier
 from application.use_cases import GetRenderedTask, GetTaskCommand, ListRenderedTasks, ListTasksCommand
 from domain.query import LIST_LIMIT_DEFAULT, LIST_LIMIT_MAX
 from entrypoints.http.auth import bearer_token
+from entrypoints.http.errors import database_problem
 from entrypoints.http.list_query import list_query
 from entrypoints.http.routes.common import MAX_TASK_ID
 from entrypoints.http.routes.tasks import SortParam, StatusParam
@@ -64,6 +66,11 @@ class FastReads:
                     answer = await self._list_answer(scope)
                 elif path.startswith(_ITEM_PREFIX) and not scope["query_string"]:
                     answer = await self._item_answer(scope, path[len(_ITEM_PREFIX) :])
+            except (StorageUnavailable, SchemaOutdated) as error:
+                # Answered here: asking the database again through the route would double the wait.
+                scope["route"] = self._list_route if path == LIST_PATH else self._get_route
+                await database_problem(error)(scope, receive, send)
+                return
             except Exception:  # the FastAPI route gives the error its answer
                 answer = None
         if answer is None:
