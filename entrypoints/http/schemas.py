@@ -3,21 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr
 from pydantic.config import JsonDict
 
-from application.use_cases import AccountTasks
-from domain.changes import ChangeBatch, Upserted
 from domain.due import Due
 from domain.errors import InvalidTask
 from domain.fields import Priority
-from domain.identity import Principal
-from domain.query import TagCount, parse_boundary
+from domain.query import parse_boundary
 from domain.recurrence import RepeatFrom
-from domain.task import KEEP, NewTask, Task, TaskChanges
+from domain.task import KEEP, NewTask, TaskChanges
 from entrypoints.http import field_docs as docs
 
 
@@ -247,56 +244,3 @@ class ValidationProblem(Problem):
 
 class Health(BaseModel):
     status: str
-
-
-def task_json(task: Task) -> dict[str, Any]:
-    created_at = rfc3339(task.created_at)
-    # Formatting is a visible share of a list's CPU; a never-edited task has one time twice.
-    updated_at = created_at if task.updated_at == task.created_at else rfc3339(task.updated_at)
-    return {
-        "id": task.id,
-        "title": task.title,
-        "description": task.description,
-        "completed": task.completed,
-        "priority": task.priority.value,
-        "tags": list(task.tags),
-        "due": None if task.due is None else task.due.as_json(),
-        "recurrence": task.recurrence,
-        "repeat_from": task.repeat_from.value,
-        "remind_at": None if task.remind_at is None else rfc3339(task.remind_at),
-        "completed_at": None if task.completed_at is None else rfc3339(task.completed_at),
-        "next_occurrence_id": task.next_occurrence_id,
-        "created_at": created_at,
-        "updated_at": updated_at,
-    }
-
-
-def changes_json(batch: ChangeBatch, cursor: str) -> dict[str, Any]:
-    changes = [
-        {"op": "upsert", "task": task_json(change.task)}
-        if isinstance(change, Upserted)
-        else {"op": "delete", "id": change.task_id}
-        for change in batch.changes
-    ]
-    return {"changes": changes, "cursor": cursor, "has_more": batch.has_more}
-
-
-def me_json(principal: Principal, tasks: AccountTasks) -> dict[str, Any]:
-    return {
-        "user_id": principal.user_id,
-        "email": principal.email,
-        "name": principal.name,
-        "tasks": {"total": tasks.total, "completed": tasks.completed, "limit": tasks.limit},
-    }
-
-
-def tags_json(tags: list[TagCount]) -> list[dict[str, Any]]:
-    return [{"name": tag.name, "count": tag.count} for tag in tags]
-
-
-def rfc3339(moment: datetime) -> str:
-    """UTC with millisecond precision, as JavaScript's toISOString writes it."""
-    text = moment.isoformat(timespec="milliseconds")
-    if not text.endswith("+00:00"):
-        text = moment.astimezone(UTC).isoformat(timespec="milliseconds")
-    return text[:-6] + "Z"

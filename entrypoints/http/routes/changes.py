@@ -11,9 +11,10 @@ from application.use_cases import ListChangesCommand
 from domain.changes import CHANGES_LIMIT_DEFAULT, CHANGES_LIMIT_MAX
 from entrypoints.container import Container
 from entrypoints.http.cursors import CursorCodec
+from entrypoints.http.rendering import changes_json
 from entrypoints.http.responses import JsonResponse
 from entrypoints.http.routes.common import PrincipalDep, responses
-from entrypoints.http.schemas import ChangesOut, changes_json
+from entrypoints.http.schemas import ChangesOut
 
 Since = Annotated[
     str | SkipJsonSchema[None],

@@ -20,8 +20,9 @@ from entrypoints.container import Container
 from entrypoints.http.auth import authenticated_route, bearer_scheme, current_principal
 from entrypoints.http.errors import PreconditionMalformed
 from entrypoints.http.paths import task_path
+from entrypoints.http.rendering import task_json
 from entrypoints.http.responses import JsonResponse
-from entrypoints.http.schemas import Problem, ValidationProblem, task_json
+from entrypoints.http.schemas import Problem, ValidationProblem
 
 MAX_TASK_ID: Final = 2**63 - 1
 _ETAG = re.compile(r'(?:W/)?"([1-9][0-9]{0,9})"')

@@ -6,9 +6,10 @@ from fastapi import APIRouter, Request, Response
 
 from entrypoints.container import Container
 from entrypoints.http.idempotency import IdempotencyGate, IdempotencyKey
+from entrypoints.http.rendering import me_json, tags_json
 from entrypoints.http.responses import JsonResponse
 from entrypoints.http.routes.common import PrincipalDep, responses
-from entrypoints.http.schemas import ClearedOut, CompletedAllOut, MeOut, TagOut, me_json, tags_json
+from entrypoints.http.schemas import ClearedOut, CompletedAllOut, MeOut, TagOut
 
 
 def add_bulk_routes(router: APIRouter, container: Container) -> None:

@@ -25,6 +25,7 @@ from entrypoints.container import Container
 from entrypoints.http.field_docs import TAG_PATTERN, any_case
 from entrypoints.http.idempotency import IdempotencyGate, IdempotencyKey
 from entrypoints.http.list_query import list_query
+from entrypoints.http.rendering import task_json
 from entrypoints.http.responses import JsonResponse
 from entrypoints.http.routes.common import (
     IfMatch,
@@ -36,7 +37,7 @@ from entrypoints.http.routes.common import (
     responses,
     task_response,
 )
-from entrypoints.http.schemas import CompletionSet, TaskCreate, TaskEdit, TaskOut, task_json
+from entrypoints.http.schemas import CompletionSet, TaskCreate, TaskEdit, TaskOut
 
 SortParam = Literal[
     "created_at",
@@ -183,14 +184,7 @@ def add_item_routes(router: APIRouter, container: Container) -> None:
         run = lambda idempotency: edit_use_case(replace(command, idempotency=idempotency))  # noqa: E731
         return await gate.answer(request, command.owner_id, key, run, lambda e: edited_response(request, e))
 
-    @router.put(
-        f"/tasks/{TASK_ID}",
-        response_model=TaskOut,
-        tags=["tasks"],
-        summary="Change the named fields; omitted ones keep their value",
-        responses=responses(200, *_ONE_TASK_EDIT, sends=_EDITED),
-    )
-    async def replace_task(
+    async def edit_task(
         request: Request,
         principal: PrincipalDep,
         task_id: TaskId,
@@ -201,23 +195,21 @@ def add_item_routes(router: APIRouter, container: Container) -> None:
         command = _edit(principal.user_id, task_id, body.changes(), if_match)
         return await edit(request, command, idempotency_key)
 
-    @router.patch(
-        f"/tasks/{TASK_ID}",
-        response_model=TaskOut,
-        tags=["tasks"],
-        summary="Change the named fields",
-        responses=responses(200, *_ONE_TASK_EDIT, sends=_EDITED),
-    )
-    async def patch_task(
-        request: Request,
-        principal: PrincipalDep,
-        task_id: TaskId,
-        body: TaskEdit,
-        if_match: IfMatch = None,
-        idempotency_key: IdempotencyKey = None,
-    ) -> Response:
-        command = _edit(principal.user_id, task_id, body.changes(), if_match)
-        return await edit(request, command, idempotency_key)
+    # PUT and PATCH are one edit since v2 (a PUT keeps what it omits); two names, two operation ids.
+    for method, name, summary in (
+        ("PUT", "replace_task", "Change the named fields; omitted ones keep their value"),
+        ("PATCH", "patch_task", "Change the named fields"),
+    ):
+        router.add_api_route(
+            f"/tasks/{TASK_ID}",
+            edit_task,
+            methods=[method],
+            name=name,
+            summary=summary,
+            response_model=TaskOut,
+            tags=["tasks"],
+            responses=responses(200, *_ONE_TASK_EDIT, sends=_EDITED),
+        )
 
     @router.patch(
         f"/tasks/{TASK_ID}/complete",
