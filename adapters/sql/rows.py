@@ -10,6 +10,7 @@ from typing import Any, Final
 
 from sqlalchemy.sql.expression import Executable
 
+from adapters.sql.tables import tasks
 from domain.due import Due
 from domain.fields import Priority
 from domain.recurrence import RepeatFrom
@@ -92,25 +93,7 @@ def _task_from(
 
 
 # What a write sets: every column but id and user_id, as parameter `set_<column>`.
-VALUE_COLUMNS: Final = (
-    "title",
-    "description",
-    "completed",
-    "created_at",
-    "updated_at",
-    "version",
-    "priority",
-    "tags",
-    "due_date",
-    "due_time",
-    "due_time_zone",
-    "due_at",
-    "recurrence",
-    "repeat_from",
-    "remind_at",
-    "completed_at",
-    "next_occurrence_id",
-)
+VALUE_COLUMNS: Final = tuple(column.name for column in tasks.c if column.name not in ("id", "user_id"))
 
 
 def task_values(task: Task) -> dict[str, Any]:
