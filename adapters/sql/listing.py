@@ -118,9 +118,14 @@ def page_parameters(owner_id: str, query: TaskQuery) -> dict[str, Any]:
     return parameters
 
 
+# What a page's rows carry unless asked for other columns: the whole task.
+TASK_COLUMNS: Final = tuple(tasks.c)
+
+
 @lru_cache(maxsize=1024)
-def page_statement(shape: Shape, dialect: str) -> Select[Any]:
-    """Each row is the total, then the task's columns; an empty page is one row of NULLs.
+def page_statement(shape: Shape, dialect: str, columns: tuple[Any, ...] = TASK_COLUMNS) -> Select[Any]:
+    """Each row is the total, then `columns` of a task (of `tasks`, with what `ordering` reads);
+    an empty page is one row of NULLs.
 
     Shapes with a v2 filter are planned for their values on every run (not prepared): how
     many of one owner's tasks match decides the plan, and a generic plan cannot know it.
@@ -132,7 +137,7 @@ def page_statement(shape: Shape, dialect: str) -> Select[Any]:
         matches = select(tasks.c.id, tasks.c[sort_column]).where(*_filters(shape))
         matches_cte = matches.cte("matches").prefix_with("MATERIALIZED")
         total = select(func.count().label("total")).select_from(matches_cte).subquery("total")
-        statement = _page_and_total(_keys(matches_cte, [], shape), total, shape)
+        statement = _page_and_total(_keys(matches_cte, [], shape), total, shape, columns)
     elif shape.tags and dialect == "postgresql":
         conditions = _filters(shape, with_tags=False)
         counted = sizes(shape.tags, _OWNER)
@@ -143,10 +148,12 @@ def page_statement(shape: Shape, dialect: str) -> Select[Any]:
         keys = tagged_keys(
             shape.tags, _OWNER, conditions, sort_column, partial(ordering, shape=shape), counted
         )
-        statement = _page_and_total(keys, total, shape)
+        statement = _page_and_total(keys, total, shape, columns)
     else:
         conditions = _filters(shape)
-        statement = _page_and_total(_keys(tasks, conditions, shape), _total(shape, conditions), shape)
+        statement = _page_and_total(
+            _keys(tasks, conditions, shape), _total(shape, conditions), shape, columns
+        )
     if shape.filters_v2:
         return statement.execution_options(plan_each_time=True)
     return statement
@@ -224,8 +231,8 @@ def _keys(source: Any, conditions: Sequence[ColumnElement[bool]], shape: Shape) 
     )
 
 
-def _page_and_total(keys: Any, total: Subquery, shape: Shape) -> Select[Any]:
-    page = select(tasks).join(keys, tasks.c.id == keys.c.id).subquery("page")
+def _page_and_total(keys: Any, total: Subquery, shape: Shape, columns: tuple[Any, ...]) -> Select[Any]:
+    page = select(*columns).join_from(tasks, keys, tasks.c.id == keys.c.id).subquery("page")
     # The page and the count in one round trip; the outer join keeps the count on an empty page.
     return (
         select(total.c.total, page)

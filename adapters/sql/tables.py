@@ -32,6 +32,11 @@ metadata = MetaData()
 # Index.info key: the one dialect a migration creates the index on (autogenerate skips it elsewhere).
 ONLY_ON = "only_on"
 
+# Columns the migrations create on PostgreSQL that tables.py leaves out, so that no statement
+# built from `tasks` reads them: tasks.rendered, each task's API JSON (migration 0007), which
+# only adapters.sql.task_render reads.
+UNDECLARED_COLUMNS = frozenset({("tasks", "rendered")})
+
 # SQLite only auto-increments a column declared exactly INTEGER PRIMARY KEY.
 _id_type = BigInteger().with_variant(Integer(), "sqlite")
 
