@@ -5,24 +5,29 @@ from __future__ import annotations
 import asyncio
 import logging
 import sys
+import time
 from datetime import UTC, datetime
-from typing import TextIO
+from typing import Any, TextIO
 
 import orjson
 
 
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
-        line = {
-            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
-            "level": record.levelname.lower(),
-            "logger": record.name,
-            "message": record.getMessage(),
-            **getattr(record, "fields", {}),
-        }
+        line = _json_line(record.created, record.levelname, record.name, record.getMessage())
+        line.update(getattr(record, "fields", {}))
         if record.exc_info:
             line["error"] = self.formatException(record.exc_info)
         return orjson.dumps(line).decode()
+
+
+def _json_line(created: float, level: str, logger: str, message: str) -> dict[str, Any]:
+    return {
+        "time": datetime.fromtimestamp(created, UTC).isoformat(timespec="milliseconds"),
+        "level": level.lower(),
+        "logger": logger,
+        "message": message,
+    }
 
 
 class TextFormatter(logging.Formatter):
@@ -54,6 +59,9 @@ class BufferedStreamHandler(logging.Handler):
         except Exception:
             self.handleError(record)
             return
+        self._queue(line)
+
+    def _queue(self, line: str) -> None:
         try:
             loop = asyncio.get_running_loop()
         except RuntimeError:
@@ -62,6 +70,16 @@ class BufferedStreamHandler(logging.Handler):
         if not self._pending:
             loop.call_soon(self.flush)
         self._pending.append(line)
+
+    def emit_info(self, logger: logging.Logger, message: str, fields: dict[str, Any]) -> None:
+        """What `logger.info(message, extra={"fields": fields})` writes, without a LogRecord:
+        making one was half the access line's cost (py-spy, under load). JSON only."""
+        if self.level > logging.INFO or not isinstance(self.formatter, JsonFormatter) or logger.filters:
+            logger.info(message, extra={"fields": fields})
+            return
+        line = _json_line(time.time(), "info", logger.name, message)
+        line.update(fields)
+        self._queue(orjson.dumps(line).decode() + "\n")
 
     def flush(self) -> None:
         lines, self._pending = self._pending, []
@@ -77,6 +95,17 @@ class BufferedStreamHandler(logging.Handler):
             pass  # a closed or broken stderr must not take a request down with it
         finally:
             self.release()
+
+
+def log_info(logger: logging.Logger, message: str, fields: dict[str, Any]) -> None:
+    """An info line with structured fields, the short way when our handler alone writes it."""
+    handlers = logging.getLogger().handlers
+    if logger.propagate and not logger.handlers and len(handlers) == 1:
+        handler = handlers[0]
+        if isinstance(handler, BufferedStreamHandler):
+            handler.emit_info(logger, message, fields)
+            return
+    logger.info(message, extra={"fields": fields})
 
 
 def configure_logging(level: str, fmt: str) -> None:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import itertools
 import logging
+import os
 import re
 import time
 import uuid
@@ -14,6 +16,7 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from entrypoints.http.errors import BodyTooLarge, headers_too_large, internal_error, payload_too_large
+from entrypoints.logs import log_info
 
 log = logging.getLogger("todo_api.access")
 
@@ -83,7 +86,7 @@ class RequestMiddleware:
             elif key == b"origin":
                 has_origin = True
         sane = given_id is not None and _SANE_REQUEST_ID.fullmatch(given_id)
-        request_id = given_id if sane and given_id is not None else uuid.uuid4().hex
+        request_id = given_id if sane and given_id is not None else _request_ids.next()
         path: str = scope["path"]
         extra_headers = [(b"x-request-id", request_id.encode()), *_SECURITY_HEADERS]
         if path.startswith("/api"):
@@ -145,6 +148,27 @@ class RequestMiddleware:
                 await internal_error()(scope, receive, send)
 
 
+class _RequestIds:
+    """32 hex digits, unique across processes: a random prefix per process, then a counter.
+
+    uuid4 asks the kernel for randomness on every request, which was 5% of a page's CPU time.
+    """
+
+    def __init__(self) -> None:
+        self.reset()
+        os.register_at_fork(after_in_child=self.reset)
+
+    def reset(self) -> None:
+        self._prefix = uuid.uuid4().hex[:20]
+        self._counter = itertools.count()
+
+    def next(self) -> str:
+        return f"{self._prefix}{next(self._counter) & 0xFFFFFFFFFFFF:012x}"
+
+
+_request_ids = _RequestIds()
+
+
 def normalize_path(scope: Scope) -> None:
     """One trailing slash is dropped (no redirect); `/api/{user_id}/tasks…` is served as `/api/tasks…`.
 
@@ -189,4 +213,4 @@ def _log_request(scope: Scope, request_id: str, status: int, started: float) -> 
     if principal is not None:
         # A hash lets logs be correlated per user without storing who the user is.
         fields["user"] = hashlib.sha256(principal.user_id.encode()).hexdigest()[:16]
-    log.info("request", extra={"fields": fields})
+    log_info(log, "request", fields)

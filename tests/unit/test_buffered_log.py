@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import io
+import json
 import logging
 
-from entrypoints.logs import BufferedStreamHandler
+from entrypoints.logs import BufferedStreamHandler, JsonFormatter, log_info
 
 
 class CountingStream(io.StringIO):
@@ -61,3 +62,25 @@ def test_flush_writes_what_is_pending_when_the_loop_stops_first() -> None:
     asyncio.run(last_words())  # asyncio.run runs the scheduled callbacks before it closes the loop
     logger.handlers[0].flush()
     assert stream.getvalue() == "shutting down\n"
+
+
+def test_the_short_info_path_writes_the_line_logging_would() -> None:
+    """log_info skips the LogRecord; the JSON line must be the same but for the time."""
+    stream = CountingStream()
+    handler = BufferedStreamHandler(stream)
+    handler.setFormatter(JsonFormatter())
+    root = logging.getLogger()
+    saved, level = root.handlers[:], root.level
+    root.handlers[:], root.level = [handler], logging.INFO
+    try:
+        logger = logging.getLogger("todo_api.access")
+        fields = {"request_id": "r1", "status": 200, "route": "/api/tasks", "duration_ms": 1.5}
+        logger.info("request", extra={"fields": fields})
+        log_info(logger, "request", fields)
+    finally:
+        root.handlers[:], root.level = saved, level
+    by_logging, by_short_path = (json.loads(line) for line in stream.getvalue().splitlines())
+    assert by_logging.pop("time")[:16] == by_short_path.pop("time")[:16]
+    assert by_logging == by_short_path == {
+        "level": "info", "logger": "todo_api.access", "message": "request", **fields
+    }  # fmt: skip
