@@ -6,7 +6,7 @@ kept, with the values as bound parameters, so PostgreSQL can keep it prepared.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import Enum
 from functools import lru_cache, partial
@@ -118,14 +118,18 @@ def page_parameters(owner_id: str, query: TaskQuery) -> dict[str, Any]:
     return parameters
 
 
-# What a page's rows carry unless asked for other columns: the whole task.
-TASK_COLUMNS: Final = tuple(tasks.c)
+Rows = Callable[[Subquery], Select[Any]]
+
+
+def task_rows(keys: Subquery) -> Select[Any]:
+    """A page's rows unless asked for others: the whole task, for each of the page's keys."""
+    return select(tasks).join_from(tasks, keys, tasks.c.id == keys.c.id)
 
 
 @lru_cache(maxsize=1024)
-def page_statement(shape: Shape, dialect: str, columns: tuple[Any, ...] = TASK_COLUMNS) -> Select[Any]:
-    """Each row is the total, then `columns` of a task (of `tasks`, with what `ordering` reads);
-    an empty page is one row of NULLs.
+def page_statement(shape: Shape, dialect: str, rows: Rows = task_rows) -> Select[Any]:
+    """Each row is the total, then a task's columns as `rows` picks them from the page's keys
+    (`id` and the sort column; `rows` keeps both for `ordering`); an empty page is one row of NULLs.
 
     Shapes with a v2 filter are planned for their values on every run (not prepared): how
     many of one owner's tasks match decides the plan, and a generic plan cannot know it.
@@ -137,7 +141,7 @@ def page_statement(shape: Shape, dialect: str, columns: tuple[Any, ...] = TASK_C
         matches = select(tasks.c.id, tasks.c[sort_column]).where(*_filters(shape))
         matches_cte = matches.cte("matches").prefix_with("MATERIALIZED")
         total = select(func.count().label("total")).select_from(matches_cte).subquery("total")
-        statement = _page_and_total(_keys(matches_cte, [], shape), total, shape, columns)
+        statement = _page_and_total(_keys(matches_cte, [], shape), total, shape, rows)
     elif shape.tags and dialect == "postgresql":
         conditions = _filters(shape, with_tags=False)
         counted = sizes(shape.tags, _OWNER)
@@ -148,12 +152,10 @@ def page_statement(shape: Shape, dialect: str, columns: tuple[Any, ...] = TASK_C
         keys = tagged_keys(
             shape.tags, _OWNER, conditions, sort_column, partial(ordering, shape=shape), counted
         )
-        statement = _page_and_total(keys, total, shape, columns)
+        statement = _page_and_total(keys, total, shape, rows)
     else:
         conditions = _filters(shape)
-        statement = _page_and_total(
-            _keys(tasks, conditions, shape), _total(shape, conditions), shape, columns
-        )
+        statement = _page_and_total(_keys(tasks, conditions, shape), _total(shape, conditions), shape, rows)
     if shape.filters_v2:
         return statement.execution_options(plan_each_time=True)
     return statement
@@ -219,10 +221,10 @@ def _counted(status: StatusFilter) -> Subquery:
 
 
 def _keys(source: Any, conditions: Sequence[ColumnElement[bool]], shape: Shape) -> Subquery:
-    # The page's ids first, from the index alone where it can, then their rows: a deep offset
-    # skips index entries instead of fetching every skipped row.
+    # The page's ids (and sort keys) first, from the index alone where it can, then their rows:
+    # a deep offset skips index entries instead of fetching every skipped row.
     return (
-        select(source.c.id)
+        select(source.c.id, source.c[_SORT_COLUMNS[shape.sort]])
         .where(*conditions)
         .order_by(*ordering(source.c, shape))
         .limit(bindparam("limit"))
@@ -231,8 +233,8 @@ def _keys(source: Any, conditions: Sequence[ColumnElement[bool]], shape: Shape) 
     )
 
 
-def _page_and_total(keys: Any, total: Subquery, shape: Shape, columns: tuple[Any, ...]) -> Select[Any]:
-    page = select(*columns).join_from(tasks, keys, tasks.c.id == keys.c.id).subquery("page")
+def _page_and_total(keys: Any, total: Subquery, shape: Shape, rows: Rows) -> Select[Any]:
+    page = rows(keys).subquery("page")
     # The page and the count in one round trip; the outer join keeps the count on an empty page.
     return (
         select(total.c.total, page)

@@ -13,7 +13,7 @@ from sqlalchemy.engine import Connection
 
 from adapters.sql.engine import CONNECT_TIMEOUT_SECONDS, ensure_sqlite_directory, is_sqlite, normalise_url
 from adapters.sql.outages import UNAVAILABLE, storage_unavailable
-from adapters.sql.tables import ONLY_ON, UNDECLARED_COLUMNS
+from adapters.sql.tables import ONLY_ON
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 VERSION_TABLE = "alembic_version"  # Alembic's default, which env.py keeps
@@ -59,10 +59,8 @@ def comparison_options(dialect_name: str) -> dict[str, Any]:
     """How autogenerate (and the drift test) compares tables.py with a migrated database."""
 
     def include_object(item: Any, _name: Any, type_: str, reflected: bool, _compare_to: Any) -> bool:
-        # An index declared for one dialect only (tables.py's ONLY_ON) is not missing on the others.
-        if type_ == "column" and reflected and (item.table.name, item.name) in UNDECLARED_COLUMNS:
-            return False
-        only_on = item.info.get(ONLY_ON) if type_ == "index" and not reflected else None
+        # An index or table declared for one dialect only (tables.py's ONLY_ON) is not missing on the others.
+        only_on = item.info.get(ONLY_ON) if type_ in ("index", "table") and not reflected else None
         return only_on is None or only_on == dialect_name
 
     # Not on SQLite, which has no identity columns (INTEGER PRIMARY KEY AUTOINCREMENT is its

@@ -29,13 +29,9 @@ from sqlalchemy.sql.functions import GenericFunction
 from sqlalchemy.types import Text as TextType
 
 metadata = MetaData()
-# Index.info key: the one dialect a migration creates the index on (autogenerate skips it elsewhere).
+# Index.info and Table.info key: the one dialect a migration creates it on (autogenerate skips
+# it elsewhere).
 ONLY_ON = "only_on"
-
-# Columns the migrations create on PostgreSQL that tables.py leaves out, so that no statement
-# built from `tasks` reads them: tasks.rendered, each task's API JSON (migration 0007), which
-# only adapters.sql.task_render reads.
-UNDECLARED_COLUMNS = frozenset({("tasks", "rendered")})
 
 # SQLite only auto-increments a column declared exactly INTEGER PRIMARY KEY.
 _id_type = BigInteger().with_variant(Integer(), "sqlite")
@@ -82,6 +78,16 @@ task_tags = Table(
     Column("tag_key", Text, primary_key=True),
     Column("user_id", String(255), nullable=False),
     Column("name", Text, nullable=False),
+)
+
+# Each task's JSON as the API sends it, kept by triggers on `tasks` (migration 0007): what the
+# hot reads forward (adapters.sql.task_render). PostgreSQL only; SQLite renders in Python.
+rendered_tasks = Table(
+    "rendered_tasks",
+    metadata,
+    Column("task_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("body", Text, nullable=False),
+    info={ONLY_ON: "postgresql"},
 )
 
 # Each user's task counts, kept by triggers on `tasks` (migration 0003): X-Total-Count without count(*).

@@ -254,3 +254,25 @@ def test_another_users_task_is_the_same_404(
     fast, slow = _both(servers, f"/api/tasks/{ids[0]}", _auth(servers, f"stranger-{uuid.uuid4()}"))
     assert fast.status_code == 404
     _assert_identical(fast, slow)
+
+
+def test_the_bulk_routes_leave_the_stored_json_current(servers: tuple[ApiServer, ApiServer]) -> None:
+    """PostgreSQL keeps each task's JSON by trigger: the bulk routes' one-statement changes too."""
+    fast, _ = servers
+    user_id = f"bulk-reads-{uuid.uuid4()}"
+    with fast.client(user_id) as client:
+        for body in TASKS[:4]:
+            assert client.post("/api/tasks", json=body).status_code == 201
+        assert client.post("/api/tasks/complete-all").status_code == 200
+        kept = client.post("/api/tasks", json={"title": "still to do"}).json()["id"]
+        assert client.delete(f"/api/tasks/{kept}").status_code == 204
+    for query in ("", "status=completed", "sort=title"):
+        listed, slow = _both(servers, f"/api/tasks?{query}", _auth(servers, user_id))
+        assert listed.status_code == 200 and len(listed.json()) == 4
+        assert all(task["completed"] and task["completed_at"] for task in listed.json())
+        _assert_identical(listed, slow)
+    with fast.client(user_id) as client:
+        assert client.post("/api/tasks/clear-completed").status_code == 200
+    emptied, slow = _both(servers, "/api/tasks", _auth(servers, user_id))
+    assert emptied.content == b"[]"
+    _assert_identical(emptied, slow)
