@@ -43,9 +43,7 @@ def rendered_page_statement(shape: Shape) -> Select[Any, str]:
     """One row: the total, and the page's JSON array in the page's order."""
     listed = page_statement(shape, "postgresql", _bodies)
     page = listed.order_by(None).subquery("listed")
-    items = func.string_agg(
-        page.c.body, aggregate_order_by(literal_column("','"), *ordering(page.c, shape))
-    )
+    items = func.string_agg(page.c.body, aggregate_order_by(literal_column("','"), *ordering(page.c, shape)))
     body = func.concat(literal_column("'['"), items, literal_column("']'"))  # concat skips a NULL
     statement = select(func.max(page.c.total).label("total"), body.label("body")).select_from(page)
     return statement.execution_options(**listed.get_execution_options())
