@@ -11,7 +11,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Select, Subquery, bindparam, func, literal_column, select
+from sqlalchemy import Select, Subquery, Text, bindparam, func, literal_column, select
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 
 from adapters.sql.listing import Shape, ordering, page_parameters, page_statement
@@ -50,14 +50,25 @@ def rendered_page_statement(shape: Shape) -> Select[Any, str]:
 
 
 def _bodies(keys: Subquery) -> Select[Any]:
-    """The page's rows: its keys (for the order) and each task's JSON, by primary key alone."""
-    return select(*keys.c, rendered_tasks.c.body).join_from(
-        keys, rendered_tasks, rendered_tasks.c.task_id == keys.c.id
+    """The page's rows: its keys (for the order) and each task's JSON, by primary key alone.
+
+    A task whose JSON is missing (rows loaded with the triggers off) is rendered on the spot.
+    """
+    unrendered = tasks.alias("unrendered")
+    rendered_now = (
+        select(literal_column("render_task(unrendered)", Text))
+        .where(unrendered.c.id == keys.c.id)
+        .scalar_subquery()
     )
+    body = func.coalesce(rendered_tasks.c.body, rendered_now).label("body")
+    return select(*keys.c, body).outerjoin_from(keys, rendered_tasks, rendered_tasks.c.task_id == keys.c.id)
 
 
 _GET_ONE = (
-    select(tasks.c.version, rendered_tasks.c.body)
-    .join_from(tasks, rendered_tasks, rendered_tasks.c.task_id == tasks.c.id)
+    select(
+        tasks.c.version,
+        func.coalesce(rendered_tasks.c.body, literal_column("render_task(tasks)", Text)).label("body"),
+    )
+    .outerjoin_from(tasks, rendered_tasks, rendered_tasks.c.task_id == tasks.c.id)
     .where(tasks.c.id == bindparam("task_id"), tasks.c.user_id == bindparam("owner_id"))
 )

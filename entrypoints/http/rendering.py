@@ -1,7 +1,8 @@
 """The JSON the API answers with, and TaskPageRenderer for any TaskReader built on it.
 
-The in-memory store and SQLite render through task_json; PostgreSQL renders the same bytes in the
-database (adapters.sql.task_render), which tests/api/test_fast_reads.py holds byte for byte.
+The in-memory store and SQLite render through task_json; PostgreSQL keeps the same bytes for each
+task (migration 0007's render_task, read by adapters.sql.task_render), which
+tests/api/test_fast_reads.py holds byte for byte: a change to task_json needs a migration too.
 """
 
 from __future__ import annotations

@@ -90,6 +90,8 @@ def measure(base_url: str, token: str, probe: Probe) -> tuple[WrkResult, dict[st
     if response.status_code != 200:
         raise RuntimeError(f"{probe.path} answered {response.status_code}: {response.text[:200]}")
     check = {"rows": len(response.json()), "total": int(response.headers.get("x-total-count", "-1"))}
+    if check["rows"] != min(PAGE, max(0, check["total"] - probe.offset)):
+        raise RuntimeError(f"{probe.path} gave {check['rows']} tasks of {check['total']}: not a full page")
     options: dict[str, Any] = {
         "connections": connections(),
         "threads": min(settings.wrk_threads(), connections()),
