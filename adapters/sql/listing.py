@@ -83,6 +83,10 @@ class Shape:
         )
 
     @property
+    def searches(self) -> bool:
+        return self.search is not _Search.NONE
+
+    @property
     def counted_by_status(self) -> bool:
         """Whether task_counts knows the total: no filter but a plain status."""
         return self.search is _Search.NONE and not self.filters_v2

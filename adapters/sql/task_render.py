@@ -41,7 +41,9 @@ class SqlTaskRenderer(TaskPageRenderer):
 @lru_cache(maxsize=1024)
 def rendered_page_statement(shape: Shape) -> Select[Any, str]:
     """One row: the total, and the page's JSON array in the page's order."""
-    listed = page_statement(shape, "postgresql", _bodies)
+    # A search has just read its matches' rows, which renders 20 of them cheaper than fetching
+    # 20 stored bodies from elsewhere on disk (bench-scale: up to 20% slower searches).
+    listed = page_statement(shape, "postgresql", _rendered_rows if shape.searches else _bodies)
     page = listed.order_by(None).subquery("listed")
     items = func.string_agg(page.c.body, aggregate_order_by(literal_column("','"), *ordering(page.c, shape)))
     body = func.concat(literal_column("'['"), items, literal_column("']'"))  # concat skips a NULL
@@ -62,6 +64,12 @@ def _bodies(keys: Subquery) -> Select[Any]:
     )
     body = func.coalesce(rendered_tasks.c.body, rendered_now).label("body")
     return select(*keys.c, body).outerjoin_from(keys, rendered_tasks, rendered_tasks.c.task_id == keys.c.id)
+
+
+def _rendered_rows(keys: Subquery) -> Select[Any]:
+    """The page's rows: its keys and each task rendered from its row now."""
+    body = literal_column("render_task(tasks)", Text).label("body")
+    return select(*keys.c, body).join_from(keys, tasks, tasks.c.id == keys.c.id)
 
 
 _GET_ONE = (
