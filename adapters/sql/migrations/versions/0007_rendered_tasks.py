@@ -1,7 +1,8 @@
 """PostgreSQL keeps each task's API JSON in `rendered_tasks`, written by triggers on `tasks`.
 
-The hot reads (GET /api/tasks, GET /api/tasks/{id}) forward these bytes: a page is one ordered
-string_agg of its tasks' bodies, looked up by the ids its index scan found. Rendering every task
+GET /api/tasks forwards these bytes: a page is one ordered string_agg of its tasks' bodies, looked
+up by the ids its index scan found. A search, and GET /api/tasks/{id}, call render_task on the rows
+they read anyway. Rendering every task
 on every read cost PostgreSQL 0.07 ms more CPU per 20-task page than reading stored text
 (pgbench, prepared, one client, make bench's data: 0.17 against 0.10 ms; `SELECT 1` is 0.06).
 A table of its own, not a column of `tasks`: a generated column made each `tasks` row three times
