@@ -14,20 +14,21 @@ import orjson
 
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
-        line = _json_line(record.created, record.levelname, record.name, record.getMessage())
-        line.update(getattr(record, "fields", {}))
+        fields = getattr(record, "fields", {})
         if record.exc_info:
-            line["error"] = self.formatException(record.exc_info)
-        return orjson.dumps(line).decode()
+            fields = {**fields, "error": self.formatException(record.exc_info)}
+        return _json_line(record.created, record.levelname, record.name, record.getMessage(), fields)
 
 
-def _json_line(created: float, level: str, logger: str, message: str) -> dict[str, Any]:
-    return {
+def _json_line(created: float, level: str, logger: str, message: str, fields: dict[str, Any]) -> str:
+    line = {
         "time": datetime.fromtimestamp(created, UTC).isoformat(timespec="milliseconds"),
         "level": level.lower(),
         "logger": logger,
         "message": message,
+        **fields,
     }
+    return orjson.dumps(line).decode()
 
 
 class TextFormatter(logging.Formatter):
@@ -77,9 +78,7 @@ class BufferedStreamHandler(logging.Handler):
         if self.level > logging.INFO or not isinstance(self.formatter, JsonFormatter) or logger.filters:
             logger.info(message, extra={"fields": fields})
             return
-        line = _json_line(time.time(), "info", logger.name, message)
-        line.update(fields)
-        self._queue(orjson.dumps(line).decode() + "\n")
+        self._queue(_json_line(time.time(), "info", logger.name, message, fields) + "\n")
 
     def flush(self) -> None:
         lines, self._pending = self._pending, []
@@ -99,8 +98,9 @@ class BufferedStreamHandler(logging.Handler):
 
 def log_info(logger: logging.Logger, message: str, fields: dict[str, Any]) -> None:
     """An info line with structured fields, the short way when our handler alone writes it."""
-    handlers = logging.getLogger().handlers
-    if logger.propagate and not logger.handlers and len(handlers) == 1:
+    root = logging.getLogger()
+    handlers = root.handlers
+    if logger.propagate and not logger.handlers and not root.filters and len(handlers) == 1:
         handler = handlers[0]
         if isinstance(handler, BufferedStreamHandler):
             handler.emit_info(logger, message, fields)

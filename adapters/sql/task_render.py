@@ -11,7 +11,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Select, Subquery, Text, bindparam, func, literal_column, select
+from sqlalchemy import ColumnElement, Select, Subquery, Text, bindparam, func, literal_column, select
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 
 from adapters.sql.listing import Shape, ordering, page_parameters, page_statement
@@ -57,24 +57,26 @@ def _bodies(keys: Subquery) -> Select[Any]:
     A task whose JSON is missing (rows loaded with the triggers off) is rendered on the spot.
     """
     unrendered = tasks.alias("unrendered")
-    rendered_now = (
-        select(literal_column("render_task(unrendered)", Text))
-        .where(unrendered.c.id == keys.c.id)
-        .scalar_subquery()
-    )
+    rendered_now = select(_render_task("unrendered")).where(unrendered.c.id == keys.c.id).scalar_subquery()
     body = func.coalesce(rendered_tasks.c.body, rendered_now).label("body")
     return select(*keys.c, body).outerjoin_from(keys, rendered_tasks, rendered_tasks.c.task_id == keys.c.id)
 
 
 def _rendered_rows(keys: Subquery) -> Select[Any]:
     """The page's rows: its keys and each task rendered from its row now."""
-    body = literal_column("render_task(tasks)", Text).label("body")
-    return select(*keys.c, body).join_from(keys, tasks, tasks.c.id == keys.c.id)
+    return select(*keys.c, _render_task("tasks").label("body")).join_from(
+        keys, tasks, tasks.c.id == keys.c.id
+    )
+
+
+def _render_task(row: str) -> ColumnElement[str]:
+    """Migration 0007's render_task of a row of `tasks` (named by its table or alias)."""
+    return literal_column(f"render_task({row})", Text)
 
 
 # One task: rendered from its row, which the ownership check reads anyway. A second probe for the
 # stored body cost more than rendering one task (make bench, back to back with the first round's
 # inline rendering: get-one 52% and 55% of the ceiling against 57% and 62%).
-_GET_ONE = select(tasks.c.version, literal_column("render_task(tasks)", Text).label("body")).where(
+_GET_ONE = select(tasks.c.version, _render_task("tasks").label("body")).where(
     tasks.c.id == bindparam("task_id"), tasks.c.user_id == bindparam("owner_id")
 )

@@ -2,9 +2,9 @@
 
 GET /api/tasks forwards these bytes: a page is one ordered string_agg of its tasks' bodies, looked
 up by the ids its index scan found. A search, and GET /api/tasks/{id}, call render_task on the rows
-they read anyway. Rendering every task
-on every read cost PostgreSQL 0.07 ms more CPU per 20-task page than reading stored text
-(pgbench, prepared, one client, make bench's data: 0.17 against 0.10 ms; `SELECT 1` is 0.06).
+they read anyway. Rendering every task on every read cost PostgreSQL 0.07 ms more CPU per
+20-task page than reading stored text (pgbench, prepared, one client, make bench's data: 0.17
+against 0.10 ms; `SELECT 1` is 0.06).
 A table of its own, not a column of `tasks`: a generated column made each `tasks` row three times
 larger, and the searches of make bench-scale, which read the matching rows, twice as slow.
 
@@ -62,7 +62,7 @@ SELECT '{"id":' || t.id::text
     """
     CREATE FUNCTION render_tasks() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
-        INSERT INTO rendered_tasks AS r (task_id, body)
+        INSERT INTO rendered_tasks (task_id, body)
         SELECT t.id, render_task(t) FROM new_rows AS t
         ON CONFLICT (task_id) DO UPDATE SET body = excluded.body;
         RETURN NULL;
