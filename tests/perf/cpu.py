@@ -54,11 +54,12 @@ def server_tree_cpu_s(root_pid: int) -> float | None:
 
 def postmaster_pid(database_url: str) -> int | None:
     """The local postmaster serving `database_url` (the parent of our backend), if /proc shows it."""
+    # Read while connected: the backend's /proc entry goes when the connection does.
     with psycopg.connect(database_url) as conn:
         row = conn.execute("SELECT pg_backend_pid()").fetchone()
-    if row is None or not _is_postgres(int(row[0])):
-        return None  # e.g. a server in a container or elsewhere
-    fields = _stat_fields(int(row[0]))
+        if row is None or not _is_postgres(int(row[0])):
+            return None  # e.g. a server in a container or elsewhere
+        fields = _stat_fields(int(row[0]))
     return int(fields[1]) if fields else None
 
 
