@@ -14,6 +14,7 @@ from application.errors import SchemaOutdated, StorageUnavailable
 from domain.fields import OWNER_ID_MAX_LENGTH
 from entrypoints.container import check_database, migrate_database, mint_dev_token
 from entrypoints.http.errors import SCHEMA_OUTDATED
+from entrypoints.http.protocol import PROTOCOL
 from entrypoints.logs import configure_logging
 from entrypoints.settings import ConfigurationError, load_database_settings, load_settings
 
@@ -51,6 +52,7 @@ def _serve(args: argparse.Namespace) -> int:
         log_level=settings.log_level,
         access_log=False,  # our middleware writes one structured line per request
         server_header=False,
+        http=PROTOCOL,  # each response in one write
         timeout_graceful_shutdown=10,
     )
     return 0
