@@ -2,10 +2,12 @@
 
 A bare Starlette app that checks the bearer token with PyJWT (same algorithm, same required
 claims) and returns a constant list of 20 tasks rendered by orjson. No database, no
-validation, no middleware. Served like `todo-api serve`: uvicorn's default (auto) event loop
-and HTTP implementation, one worker, no access log.
+validation, no middleware. Served on uvicorn's default (auto) event loop and HTTP implementation,
+one worker, no access log: the ceiling the targets are measured against. `--one-write` serves it
+on `todo-api serve`'s own protocol instead (entrypoints.http.protocol: each response in one write),
+which shows how much of the API's gain over stock uvicorn a do-nothing handler gets too.
 
-    BETTER_AUTH_SECRET=... python -m tests.perf.ceiling --port 8001
+    BETTER_AUTH_SECRET=... python -m tests.perf.ceiling --port 8001 [--one-write]
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
+
+from entrypoints.http.protocol import PROTOCOL
 
 LEEWAY_SECONDS = 30
 _UNAUTHORIZED = orjson.dumps(
@@ -81,6 +85,7 @@ def create_app(secret: str) -> Starlette:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--one-write", action="store_true", help="serve on todo-api serve's protocol")
     args = parser.parse_args()
     secret = os.environ.get("BETTER_AUTH_SECRET", "")
     if len(secret) < 32:
@@ -93,6 +98,7 @@ def main() -> None:
         log_level="warning",
         access_log=False,
         server_header=False,
+        http=PROTOCOL if args.one_write else "auto",
     )
 
 

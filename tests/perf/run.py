@@ -67,6 +67,8 @@ SCENARIOS = (
     Scenario("mixed", "mixed", 64),
 )
 CEILING_SCENARIOS = tuple(Scenario("ceiling (list)", "list", c, LIST_PATH) for c in CEILING_CONNECTIONS)
+# The same ceiling on the API's own protocol (one write per response): not what the targets use.
+ONE_WRITE_CEILING = Scenario("ceiling, one write (list)", "list", 64, LIST_PATH)
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,13 +95,14 @@ class Measured:
             return None
         return round(1000 * cpu_s / self.result.requests, 3)
 
-    def as_dict(self, ceiling: WrkResult | None) -> dict[str, Any]:
+    def as_dict(self, ceiling: WrkResult | None, one_write: WrkResult | None = None) -> dict[str, Any]:
         return {
             "name": self.scenario.name,
             "connections": self.scenario.connections,
             "bad_responses": self.scenario.bad_responses(self.result),
             "bad_means": self.scenario.bad_means,
             "percent_of_ceiling": percent_of(self.result, ceiling),
+            "percent_of_one_write_ceiling": percent_of(self.result, one_write),
             "server_cpu_ms_per_request": self.per_request_ms(self.server_cpu_s),
             "database_cpu_ms_per_request": self.per_request_ms(self.database_cpu_s),
             "new_db_connections": self.new_db_connections,
@@ -183,6 +186,11 @@ def benchmark() -> dict[str, Any]:
             for scenario in CEILING_SCENARIOS:
                 ceilings.append(measure(ceiling_system, scenario))
                 _report_progress(ceilings[-1])
+        with ceiling(cwd, server.secret, one_write=True) as ceiling_server:
+            one_write = measure(
+                System(ceiling_server.base_url, users_file, ceiling_server.pid), ONE_WRITE_CEILING
+            )
+            _report_progress(one_write)
 
         system = System(server.base_url, users_file, server.process.pid, db.url, postmaster_pid(db.url))
         for scenario in SCENARIOS:
@@ -196,7 +204,7 @@ def benchmark() -> dict[str, Any]:
                 raise
             _report_progress(results[-1])
     machine["load_average_after"] = list(os.getloadavg())
-    return summarise(machine, db.version, ceilings, results)
+    return summarise(machine, db.version, ceilings, results, one_write)
 
 
 def settle(database_url: str) -> None:
@@ -214,10 +222,21 @@ def percent_of(result: WrkResult, reference: WrkResult | None) -> float | None:
 
 
 def summarise(
-    machine: dict[str, Any], postgres_version: str, ceilings: list[Measured], results: list[Measured]
+    machine: dict[str, Any],
+    postgres_version: str,
+    ceilings: list[Measured],
+    results: list[Measured],
+    one_write: Measured | None = None,
 ) -> dict[str, Any]:
     by_connections = {m.scenario.connections: m.result for m in ceilings}
-    scenarios = [m.as_dict(by_connections.get(m.scenario.connections)) for m in results]
+    one_write_result = one_write.result if one_write else None
+    scenarios = [
+        m.as_dict(
+            by_connections.get(m.scenario.connections),
+            one_write_result if m.scenario.connections == 64 else None,
+        )
+        for m in results
+    ]
     access_log = settings.pool_overrides().get("LOG_LEVEL", "warning") in ("info", "debug")
     ceilings_rps = {c: r.requests_per_s for c, r in by_connections.items()}
     targets = evaluate_run(scenarios, ceilings_rps, access_log=access_log)
@@ -233,7 +252,8 @@ def summarise(
             "api_workers": settings.api_workers(),
             "api_env": settings.pool_overrides(),
         },
-        "ceiling": [m.as_dict(m.result) for m in ceilings],
+        "ceiling": [m.as_dict(m.result) for m in ceilings]
+        + ([one_write.as_dict(by_connections.get(64), one_write.result)] if one_write else []),
         "scenarios": scenarios,
         "targets": [target.as_dict() for target in targets],
     }
@@ -241,7 +261,7 @@ def summarise(
 
 HEADERS = (
     "scenario", "conns", "req/s", "p50 ms", "p99 ms", "non-2xx", "socket errors", "% of ceiling",
-    "server CPU ms/req", "PG CPU ms/req", "new DB conns",
+    "% of one-write ceiling", "server CPU ms/req", "PG CPU ms/req", "new DB conns",
 )  # fmt: skip
 
 
@@ -262,6 +282,7 @@ def _row(entry: dict[str, Any]) -> list[object]:
         bad,
         sum(entry["socket_errors"].values()),
         maybe(entry["percent_of_ceiling"], "{:.0f}%"),
+        maybe(entry.get("percent_of_one_write_ceiling"), "{:.0f}%"),
         maybe(entry["server_cpu_ms_per_request"]),
         maybe(entry["database_cpu_ms_per_request"]),
         maybe(entry["new_db_connections"], "{}"),

@@ -132,14 +132,21 @@ class CeilingServer:
 
 
 @contextmanager
-def ceiling(cwd: Path, secret: str = TEST_SECRET) -> Iterator[CeilingServer]:
+def ceiling(cwd: Path, secret: str = TEST_SECRET, *, one_write: bool = False) -> Iterator[CeilingServer]:
     """tests.perf.ceiling in a child process on a free port; stopped on the way out."""
     port = free_port()
     log_path = cwd / f"ceiling-{port}.log"
     env = dict(os.environ, BETTER_AUTH_SECRET=secret)
     with log_path.open("wb") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "tests.perf.ceiling", "--port", str(port)],
+            [
+                sys.executable,
+                "-m",
+                "tests.perf.ceiling",
+                "--port",
+                str(port),
+                *(["--one-write"] if one_write else []),
+            ],
             cwd=REPO_ROOT,
             env=env,
             stdout=log,
