@@ -152,7 +152,7 @@ class PsycopgRunner(_Runner):
         pooled = await self.engine.raw_connection()
         connection: psycopg.AsyncConnection[Any] = pooled.driver_connection  # type: ignore[assignment]
         try:
-            rows = await _PsycopgTransaction(self, connection).rows(statement, parameters)
+            rows = await _PsycopgTransaction(self, _cursor(pooled, connection)).rows(statement, parameters)
         except BaseException:
             await _give_back(pooled, connection)
             raise
@@ -164,7 +164,7 @@ class PsycopgRunner(_Runner):
         connection: psycopg.AsyncConnection[Any] = pooled.driver_connection  # type: ignore[assignment]
         try:
             async with connection.transaction():
-                result = await work(_PsycopgTransaction(self, connection))
+                result = await work(_PsycopgTransaction(self, _cursor(pooled, connection)))
         except BaseException:
             await _give_back(pooled, connection)
             raise
@@ -172,17 +172,31 @@ class PsycopgRunner(_Runner):
         return result
 
 
-class _PsycopgTransaction:
-    __slots__ = ("_connection", "_runner")
+def _cursor(
+    pooled: PoolProxiedConnection, connection: psycopg.AsyncConnection[Any]
+) -> psycopg.AsyncCursor[Any]:
+    """The connection's own cursor, kept beside it in the pool (its `info` goes with the connection):
+    a new cursor per statement cost 7 of a prepared statement's 45 us of client CPU."""
+    cursor: psycopg.AsyncCursor[Any] | None = pooled.info.get(_CURSOR)
+    if cursor is None or cursor.connection is not connection:
+        cursor = pooled.info[_CURSOR] = connection.cursor()
+    return cursor
 
-    def __init__(self, runner: PsycopgRunner, connection: psycopg.AsyncConnection[Any]) -> None:
+
+_CURSOR = "todo_api_cursor"
+
+
+class _PsycopgTransaction:
+    __slots__ = ("_cursor", "_runner")
+
+    def __init__(self, runner: PsycopgRunner, cursor: psycopg.AsyncCursor[Any]) -> None:
         self._runner = runner
-        self._connection = connection
+        self._cursor = cursor
 
     async def rows(self, statement: Executable, parameters: Mapping[str, Any]) -> Rows:
         compiled = self._runner.compiled(statement)
         values = {**compiled.fixed, **parameters} if compiled.fixed else parameters
-        cursor = await self._connection.execute(compiled.sql, values, prepare=compiled.prepare)
+        cursor = await self._cursor.execute(compiled.sql, values, prepare=compiled.prepare)
         # The status, not cursor.description: building the description costs more than the check.
         result = cursor.pgresult
         if result is None or result.status != ExecStatus.TUPLES_OK:
