@@ -2,9 +2,9 @@
 
 uvicorn writes a response's status line and headers, then its body, as two writes. On a socket
 with TCP_NODELAY (asyncio's default) that is two packets and two wake-ups of the client for every
-response. Here the first write is held until the second, and both leave as one; a write with
-nothing after it (headers of a bodiless response, a streamed chunk) leaves at the end of the
-event-loop turn. The ceiling app on it: 84 → 66 µs of server CPU per request, 25% more requests/s.
+response. Here the writes made in one event-loop turn are joined and sent once, at the end of the
+turn: a response that fits one turn (all of ours but streamed ones) leaves as one packet.
+`make bench`: 84 → 66 µs of server CPU per request for the ceiling app, 25% more requests/s.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ PROTOCOL = "entrypoints.http.protocol:CoalescingHttpToolsProtocol"
 
 
 class CoalescingTransport:
-    """A transport that sends a write together with the next one made in the same event-loop turn.
+    """A transport whose writes wait for the end of the event-loop turn and leave as one.
 
     Everything else goes to the real transport; what would end the stream sends the held bytes first.
     """
@@ -29,28 +29,24 @@ class CoalescingTransport:
     def __init__(self, transport: asyncio.Transport, loop: asyncio.AbstractEventLoop) -> None:
         self._transport = transport
         self._loop = loop
-        self._held: bytes | None = None
+        self._held: list[bytes] = []
 
     def write(self, data: bytes | bytearray | memoryview) -> None:
         if not data:
             return
-        if self._held is None:
-            self._held = bytes(data)
+        if not self._held:
             self._loop.call_soon(self.flush)
-        else:
-            held, self._held = self._held, None
-            self._send(held + data)
+        self._held.append(bytes(data))
 
     def writelines(self, chunks: Any) -> None:
         for chunk in chunks:
             self.write(chunk)
 
     def flush(self) -> None:
-        if self._held is not None:
-            held, self._held = self._held, None
-            self._send(held)
-
-    def _send(self, data: bytes) -> None:
+        if not self._held:
+            return
+        data = b"".join(self._held) if len(self._held) > 1 else self._held[0]
+        self._held.clear()
         if not self._transport.is_closing():  # the client went away: nobody to send it to
             self._transport.write(data)
 
@@ -63,7 +59,7 @@ class CoalescingTransport:
         self._transport.write_eof()
 
     def get_write_buffer_size(self) -> int:
-        return self._transport.get_write_buffer_size() + len(self._held or b"")
+        return self._transport.get_write_buffer_size() + sum(map(len, self._held))
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._transport, name)
