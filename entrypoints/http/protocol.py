@@ -3,8 +3,10 @@
 uvicorn writes a response's status line and headers, then its body, as two writes. On a socket
 with TCP_NODELAY (asyncio's default) that is two packets and two wake-ups of the client for every
 response. Here the writes made in one event-loop turn are joined and sent once, at the end of the
-turn: a response that fits one turn (all of ours but streamed ones) leaves as one packet.
-`make bench`: 84 → 66 µs of server CPU per request for the ceiling app, 25% more requests/s.
+turn: a response that fits one turn (all of ours but streamed ones) leaves as one packet, after
+the turn's other work, beside the other responses of that turn.
+The ceiling app on it (`make bench`): 84 → 66 µs of server CPU per request, 25% more requests/s.
+Sending as soon as the body came, instead of at the end of the turn, kept only a fifth of that.
 """
 
 from __future__ import annotations

@@ -43,6 +43,10 @@ class RecordingTransport(asyncio.Transport):
 async def _app(scope: dict[str, Any], receive: Any, send: Any) -> None:
     if scope["type"] != "http":
         return
+    if scope["path"] == "/nothing":
+        await send({"type": "http.response.start", "status": 204, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+        return
     headers = [(b"content-type", b"application/json"), (b"content-length", b"2")]
     await send({"type": "http.response.start", "status": 200, "headers": headers})
     await send({"type": "http.response.body", "body": b"[]"})
@@ -82,3 +86,10 @@ async def test_a_closing_response_is_sent_before_the_connection_closes() -> None
     assert transport.closed
     assert len(transport.writes) == 1
     assert transport.writes[0].endswith(b"\r\n\r\n[]")
+
+
+async def test_a_response_without_a_body_is_not_held_back() -> None:
+    transport = await _serve(REQUEST.replace(b"/tasks", b"/nothing"))
+    assert len(transport.writes) == 1
+    assert transport.writes[0].startswith(b"HTTP/1.1 204 No Content\r\n")
+    assert transport.writes[0].endswith(b"\r\n\r\n")
