@@ -47,12 +47,14 @@ def rendered_page_statement(shape: Shape, *, from_rows: bool = False) -> Select[
     have no stored JSON (left out of the array; `from_rows` renders every task from its row)."""
     # A search has just read its matches' rows, which renders 20 of them cheaper than fetching
     # 20 stored bodies from elsewhere on disk (bench-scale: up to 20% slower searches).
-    listed = page_statement(shape, "postgresql", _rendered_rows if from_rows or shape.searches else _bodies)
+    stored = not (from_rows or shape.searches)
+    listed = page_statement(shape, "postgresql", _bodies if stored else _rendered_rows)
     page = listed.order_by(None).subquery("listed")
     items = func.string_agg(page.c.body, aggregate_order_by(literal_column("','"), *ordering(page.c, shape)))
     body = func.concat(literal_column("'['"), items, literal_column("']'"))  # concat skips a NULL
-    # count(id): an empty page is one row of NULLs, with no task in it.
-    unrendered = func.count(page.c.id).filter(page.c.body.is_(None))
+    # count(id): an empty page is one row of NULLs, with no task in it. Rendered bodies are never
+    # NULL, and PostgreSQL would render each task once more to look.
+    unrendered = func.count(page.c.id).filter(page.c.body.is_(None)) if stored else literal_column("0")
     statement = select(
         func.max(page.c.total).label("total"), body.label("body"), unrendered.label("unrendered")
     ).select_from(page)
