@@ -172,6 +172,9 @@ class PsycopgRunner(_Runner):
         return result
 
 
+_CURSOR = "todo_api_cursor"  # its key in the pooled connection's `info`
+
+
 def _cursor(
     pooled: PoolProxiedConnection, connection: psycopg.AsyncConnection[Any]
 ) -> psycopg.AsyncCursor[Any]:
@@ -181,9 +184,6 @@ def _cursor(
     if cursor is None or cursor.connection is not connection:
         cursor = pooled.info[_CURSOR] = connection.cursor()
     return cursor
-
-
-_CURSOR = "todo_api_cursor"
 
 
 class _PsycopgTransaction:
