@@ -226,14 +226,13 @@ def summarise(
     postgres_version: str,
     ceilings: list[Measured],
     results: list[Measured],
-    one_write: Measured | None = None,
+    one_write: Measured,
 ) -> dict[str, Any]:
     by_connections = {m.scenario.connections: m.result for m in ceilings}
-    one_write_result = one_write.result if one_write else None
     scenarios = [
         m.as_dict(
             by_connections.get(m.scenario.connections),
-            one_write_result if m.scenario.connections == 64 else None,
+            one_write.result if m.scenario.connections == one_write.scenario.connections else None,
         )
         for m in results
     ]
@@ -252,8 +251,10 @@ def summarise(
             "api_workers": settings.api_workers(),
             "api_env": settings.pool_overrides(),
         },
-        "ceiling": [m.as_dict(m.result) for m in ceilings]
-        + ([one_write.as_dict(by_connections.get(64), one_write.result)] if one_write else []),
+        "ceiling": [
+            *(m.as_dict(m.result) for m in ceilings),
+            one_write.as_dict(by_connections.get(one_write.scenario.connections), one_write.result),
+        ],
         "scenarios": scenarios,
         "targets": [target.as_dict() for target in targets],
     }
@@ -282,7 +283,7 @@ def _row(entry: dict[str, Any]) -> list[object]:
         bad,
         sum(entry["socket_errors"].values()),
         maybe(entry["percent_of_ceiling"], "{:.0f}%"),
-        maybe(entry.get("percent_of_one_write_ceiling"), "{:.0f}%"),
+        maybe(entry["percent_of_one_write_ceiling"], "{:.0f}%"),
         maybe(entry["server_cpu_ms_per_request"]),
         maybe(entry["database_cpu_ms_per_request"]),
         maybe(entry["new_db_connections"], "{}"),
