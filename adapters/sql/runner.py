@@ -196,7 +196,13 @@ class _PsycopgTransaction:
     async def rows(self, statement: Executable, parameters: Mapping[str, Any]) -> Rows:
         compiled = self._runner.compiled(statement)
         values = {**compiled.fixed, **parameters} if compiled.fixed else parameters
-        cursor = await self._cursor.execute(compiled.sql, values, prepare=compiled.prepare)
+        cursor: psycopg.AsyncCursor[Any]
+        if compiled.plan_each_time:
+            # The simple query protocol, its values bound by psycopg: planned for those values
+            # every time, whatever the session's plan_cache_mode (adapters.sql.engine).
+            cursor = await psycopg.AsyncClientCursor(self._cursor.connection).execute(compiled.sql, values)
+        else:
+            cursor = await self._cursor.execute(compiled.sql, values)
         # The status, not cursor.description: building the description costs more than the check.
         result = cursor.pgresult
         if result is None or result.status != ExecStatus.TUPLES_OK:
@@ -205,14 +211,14 @@ class _PsycopgTransaction:
 
 
 class _Compiled:
-    __slots__ = ("fixed", "prepare", "sql")
+    __slots__ = ("fixed", "plan_each_time", "sql")
 
-    def __init__(self, sql: str, fixed: dict[str, Any], prepare: bool | None) -> None:
+    def __init__(self, sql: str, fixed: dict[str, Any], plan_each_time: bool) -> None:
         self.sql = sql
         # Values written into the statement itself, e.g. the 1 of `version + 1`.
         self.fixed = fixed
-        # None: psycopg prepares it after a few runs; False: planned for its values every time.
-        self.prepare = prepare
+        # False: psycopg prepares it after a few runs, and PostgreSQL keeps one generic plan.
+        self.plan_each_time = plan_each_time
 
     @classmethod
     def of(cls, statement: Executable, dialect: Dialect) -> _Compiled:
@@ -220,7 +226,7 @@ class _Compiled:
         required = {name for name, bind in compiled.binds.items() if bind.required}
         fixed = {name: value for name, value in compiled.params.items() if name not in required}
         plan_each_time = statement.get_execution_options().get("plan_each_time", False)
-        return cls(compiled.string, fixed, False if plan_each_time else None)
+        return cls(compiled.string, fixed, plan_each_time)
 
 
 async def _give_back(pooled: PoolProxiedConnection, connection: psycopg.AsyncConnection[Any]) -> None:

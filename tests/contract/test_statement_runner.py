@@ -11,7 +11,9 @@ from sqlalchemy import literal_column, select, text
 
 from adapters.sql.engine import PoolSettings, create_engine
 from adapters.sql.runner import PsycopgRunner, Transaction, statement_runner
+from adapters.sql.task_render import SqlTaskRenderer
 from application.errors import StorageUnavailable
+from domain.query import TaskQuery
 from entrypoints.settings import DATABASE_TIMEOUT_SECONDS
 
 ONE = select(literal_column("1"))
@@ -128,5 +130,34 @@ async def test_a_statement_marked_plan_each_time_is_never_prepared(postgres_url:
         statements = " ".join(row[0] for row in await runner.rows(prepared, {}))
         assert "kept prepared" in statements
         assert "planned each time" not in statements
+    finally:
+        await engine.dispose()
+
+
+async def test_a_prepared_list_keeps_one_generic_plan_once_users_have_hundreds_of_tasks(
+    postgres_url: str,
+) -> None:
+    """Left to choose, PostgreSQL planned the list afresh on every run once users had a few hundred
+    tasks each (`LIMIT $1`'s default estimate makes the generic plan look dearer than a custom one),
+    and the list's database CPU tripled. The API's sessions keep the generic plan."""
+    engine = create_engine(postgres_url, PoolSettings(timeout_seconds=DATABASE_TIMEOUT_SECONDS, size=1))
+    prefix = f"runner-{uuid.uuid4()}-"
+    many = text(
+        "INSERT INTO tasks (user_id, title, created_at, updated_at, tags) "
+        "SELECT :prefix || (i % 40), 'task ' || i, now(), now(), '{}' FROM generate_series(1, 16000) AS i"
+    )
+    plans = text(
+        "SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE statement LIKE '%string_agg%'"
+    )
+    try:
+        runner = statement_runner(engine, timeout_seconds=DATABASE_TIMEOUT_SECONDS, max_connections=1)
+        await runner.rows(many, {"prefix": prefix})
+        await runner.rows(text("ANALYZE tasks, rendered_tasks, task_counts"), {})
+        renderer = SqlTaskRenderer(runner)
+        for n in range(30):
+            assert (await renderer.page(f"{prefix}{n % 40}", TaskQuery(limit=20))).total == 400
+        ((generic, custom),) = await runner.rows(plans, {})
+        assert custom == 0
+        assert generic >= 20  # psycopg prepares a statement on its sixth run
     finally:
         await engine.dispose()
