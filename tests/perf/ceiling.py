@@ -6,25 +6,34 @@ validation, no middleware. Served on uvicorn's default (auto) event loop and HTT
 one worker, no access log: the ceiling the targets are measured against. `--one-write` serves it
 on `todo-api serve`'s own protocol instead (entrypoints.http.protocol: each response in one write),
 which shows how much of the API's gain over stock uvicorn a do-nothing handler gets too.
+`--round-trip` makes each list request wait for one `SELECT 1` from DATABASE_URL first, through
+the API's own engine and statement runner: the least any request that reads the database pays.
 
     BETTER_AUTH_SECRET=... python -m tests.perf.ceiling --port 8001 [--one-write]
+    BETTER_AUTH_SECRET=... DATABASE_URL=... python -m tests.perf.ceiling --port 8001 --round-trip
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
+from collections.abc import AsyncIterator
 from typing import Any
 
 import jwt
 import orjson
 import uvicorn
+from sqlalchemy import Select, literal_column, select
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from adapters.sql.engine import PoolSettings, create_engine
+from adapters.sql.runner import statement_runner
 from entrypoints.http.protocol import PROTOCOL
+from entrypoints.settings import DATABASE_TIMEOUT_SECONDS
 
 LEEWAY_SECONDS = 30
 _UNAUTHORIZED = orjson.dumps(
@@ -46,9 +55,16 @@ def constant_tasks(count: int = 20) -> list[dict[str, Any]]:
     ]
 
 
-def create_app(secret: str) -> Starlette:
+ONE: Select[Any] = select(literal_column("1"))
+
+
+def create_app(secret: str, database_url: str | None = None) -> Starlette:
     key = secret.encode()
     tasks = constant_tasks()
+    engine, runner = None, None
+    if database_url is not None:  # the API's defaults: a pool of 20, its time limit, prepared statements
+        engine = create_engine(database_url, PoolSettings(timeout_seconds=DATABASE_TIMEOUT_SECONDS))
+        runner = statement_runner(engine, timeout_seconds=DATABASE_TIMEOUT_SECONDS)
 
     def unauthorized() -> Response:
         return Response(
@@ -74,24 +90,38 @@ def create_app(secret: str) -> Starlette:
             return unauthorized()
         if not isinstance(claims.get("sub"), str):
             return unauthorized()
+        if runner is not None:
+            await runner.rows(ONE, {})
         return Response(orjson.dumps(tasks), media_type="application/json", headers={"X-Total-Count": "20"})
 
     async def healthz(_: Request) -> Response:
         return Response(b'{"status":"ok"}', media_type="application/json")
 
-    return Starlette(routes=[Route("/api/tasks", list_tasks), Route("/healthz", healthz)])
+    @contextlib.asynccontextmanager
+    async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        yield
+        if engine is not None:
+            await engine.dispose()
+
+    return Starlette(routes=[Route("/api/tasks", list_tasks), Route("/healthz", healthz)], lifespan=lifespan)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--one-write", action="store_true", help="serve on todo-api serve's protocol")
+    parser.add_argument(
+        "--round-trip", action="store_true", help="SELECT 1 from DATABASE_URL per list request"
+    )
     args = parser.parse_args()
     secret = os.environ.get("BETTER_AUTH_SECRET", "")
     if len(secret) < 32:
         raise SystemExit("BETTER_AUTH_SECRET must be set (at least 32 characters)")
+    database_url = os.environ.get("DATABASE_URL") if args.round_trip else None
+    if args.round_trip and not database_url:
+        raise SystemExit("--round-trip needs DATABASE_URL")
     uvicorn.run(
-        create_app(secret),
+        create_app(secret, database_url),
         host="127.0.0.1",
         port=args.port,
         workers=1,

@@ -69,6 +69,9 @@ SCENARIOS = (
 CEILING_SCENARIOS = tuple(Scenario("ceiling (list)", "list", c, LIST_PATH) for c in CEILING_CONNECTIONS)
 # The same ceiling on the API's own protocol (one write per response): not what the targets use.
 ONE_WRITE_CEILING = Scenario("ceiling, one write (list)", "list", 64, LIST_PATH)
+# That one, waiting for a SELECT 1 through the API's engine and runner first: the least a
+# request that reads the database once costs on this stack.
+ROUND_TRIP_CEILING = Scenario("ceiling, one write + SELECT 1 (list)", "list", 64, LIST_PATH)
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,6 +194,14 @@ def benchmark() -> dict[str, Any]:
                 System(ceiling_server.base_url, users_file, ceiling_server.pid), ONE_WRITE_CEILING
             )
             _report_progress(one_write)
+        with ceiling(cwd, server.secret, one_write=True, database_url=db.url) as ceiling_server:
+            round_trip = measure(
+                System(
+                    ceiling_server.base_url, users_file, ceiling_server.pid, db.url, postmaster_pid(db.url)
+                ),
+                ROUND_TRIP_CEILING,
+            )
+            _report_progress(round_trip)
 
         system = System(server.base_url, users_file, server.process.pid, db.url, postmaster_pid(db.url))
         for scenario in SCENARIOS:
@@ -204,7 +215,7 @@ def benchmark() -> dict[str, Any]:
                 raise
             _report_progress(results[-1])
     machine["load_average_after"] = list(os.getloadavg())
-    return summarise(machine, db.version, ceilings, results, one_write)
+    return summarise(machine, db.version, ceilings, results, one_write, round_trip)
 
 
 def settle(database_url: str) -> None:
@@ -227,6 +238,7 @@ def summarise(
     ceilings: list[Measured],
     results: list[Measured],
     one_write: Measured,
+    round_trip: Measured,
 ) -> dict[str, Any]:
     by_connections = {m.scenario.connections: m.result for m in ceilings}
     scenarios = [
@@ -254,6 +266,7 @@ def summarise(
         "ceiling": [
             *(m.as_dict(m.result) for m in ceilings),
             one_write.as_dict(by_connections.get(one_write.scenario.connections), one_write.result),
+            round_trip.as_dict(by_connections.get(round_trip.scenario.connections), one_write.result),
         ],
         "scenarios": scenarios,
         "targets": [target.as_dict() for target in targets],

@@ -132,11 +132,16 @@ class CeilingServer:
 
 
 @contextmanager
-def ceiling(cwd: Path, secret: str = TEST_SECRET, *, one_write: bool = False) -> Iterator[CeilingServer]:
-    """tests.perf.ceiling in a child process on a free port; stopped on the way out."""
+def ceiling(
+    cwd: Path, secret: str = TEST_SECRET, *, one_write: bool = False, database_url: str | None = None
+) -> Iterator[CeilingServer]:
+    """tests.perf.ceiling in a child process on a free port; stopped on the way out. With a
+    database_url, each list request first waits for one SELECT 1 from it (--round-trip)."""
     port = free_port()
     log_path = cwd / f"ceiling-{port}.log"
     env = dict(os.environ, BETTER_AUTH_SECRET=secret)
+    if database_url is not None:
+        env["DATABASE_URL"] = database_url
     with log_path.open("wb") as log:
         process = subprocess.Popen(
             [
@@ -146,6 +151,7 @@ def ceiling(cwd: Path, secret: str = TEST_SECRET, *, one_write: bool = False) ->
                 "--port",
                 str(port),
                 *(["--one-write"] if one_write else []),
+                *(["--round-trip"] if database_url is not None else []),
             ],
             cwd=REPO_ROOT,
             env=env,
