@@ -3,8 +3,9 @@
 On PostgreSQL the statement is compiled once and sent on psycopg's own connection, taken
 from SQLAlchemy's pool: the pool keeps its fail-fast and recycling behaviour, and a request
 skips the execution-context and result layers, which cost several times the query itself
-(see `python -m bench.layers`). SQLite keeps SQLAlchemy's full path, whose type processing
-its text-stored datetimes and JSON need.
+(docs/decisions/0001-request-path-layers.md). SQLAlchemy's async pool runs each checkout in a
+new greenlet, which is most of the checkout's cost (`python -m tests.perf.overheads`). SQLite
+keeps SQLAlchemy's full path, whose type processing its text-stored datetimes and JSON need.
 
 Both engines run in autocommit (adapters.sql.engine): a single statement is atomic on its own,
 and `transaction` opens one explicitly. On SQLite it is BEGIN IMMEDIATE, which takes the write
