@@ -22,6 +22,9 @@ SQLITE_SCHEME = "sqlite"
 SUPPORTED_FORMS = "postgresql://, postgres://, postgresql+psycopg:// or sqlite:///"
 # libpq's limit per connection attempt: below the call's own, so the log gets the driver's reason.
 CONNECT_TIMEOUT_SECONDS = 3
+# A pooled connection is replaced after this long (the pool's recycling; the runner's
+# checkouts without the greenlet keep clear of it, adapters.sql.runner).
+RECYCLE_SECONDS = 1800
 
 
 class UnsupportedDatabaseUrl(ValueError):
@@ -115,7 +118,7 @@ def create_engine(raw_url: str, pool: PoolSettings) -> AsyncEngine:
         pool_size=pool.size,
         max_overflow=pool.max_overflow,
         pool_timeout=pool.timeout_seconds,
-        pool_recycle=1800,
+        pool_recycle=RECYCLE_SECONDS,
         connect_args=connect_args,
     )
     if pool.prepared_statements:

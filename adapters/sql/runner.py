@@ -3,9 +3,9 @@
 On PostgreSQL the statement is compiled once and sent on psycopg's own connection, taken
 from SQLAlchemy's pool: the pool keeps its fail-fast and recycling behaviour, and a request
 skips the execution-context and result layers, which cost several times the query itself
-(docs/decisions/0001-request-path-layers.md). SQLAlchemy's async pool runs each checkout in a
-new greenlet, which is most of the checkout's cost (`python -m tests.perf.overheads`). SQLite
-keeps SQLAlchemy's full path, whose type processing its text-stored datetimes and JSON need.
+(docs/decisions/0001-request-path-layers.md), and a checkout skips the greenlet SQLAlchemy's
+async pool starts for each one when the pool needs no I/O (_PoolWatch). SQLite keeps
+SQLAlchemy's full path, whose type processing its text-stored datetimes and JSON need.
 
 Both engines run in autocommit (adapters.sql.engine): a single statement is atomic on its own,
 and `transaction` opens one explicitly. On SQLite it is BEGIN IMMEDIATE, which takes the write
@@ -17,18 +17,22 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import math
+import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, Protocol, TypeVar
+from weakref import WeakKeyDictionary, WeakSet
 
 import psycopg
 from psycopg.pq import ExecStatus, TransactionStatus
-from sqlalchemy import exc
-from sqlalchemy.engine.interfaces import Dialect
+from sqlalchemy import Engine, event, exc
+from sqlalchemy.engine.interfaces import Dialect, ExceptionContext
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
-from sqlalchemy.pool import PoolProxiedConnection
+from sqlalchemy.pool import ConnectionPoolEntry, PoolProxiedConnection, QueuePool
 from sqlalchemy.sql.expression import Executable
 from sqlalchemy.util import greenlet_spawn
 
+from adapters.sql.engine import RECYCLE_SECONDS
 from adapters.sql.outages import UNAVAILABLE, translated
 
 Rows = Sequence[Sequence[Any]]
@@ -142,6 +146,8 @@ class PsycopgRunner(_Runner):
     def __init__(self, engine: AsyncEngine, timeout_seconds: float, max_connections: int) -> None:
         super().__init__(engine, timeout_seconds, max_connections)
         self._compiled: dict[Executable, _Compiled] = {}
+        self._sync_engine = engine.sync_engine
+        self._pool_watch = _PoolWatch(engine.sync_engine)
 
     def compiled(self, statement: Executable) -> _Compiled:
         compiled = self._compiled.get(statement)
@@ -149,8 +155,17 @@ class PsycopgRunner(_Runner):
             compiled = self._compiled[statement] = _Compiled.of(statement, self.engine.dialect)
         return compiled
 
+    async def _checkout(self) -> PoolProxiedConnection:
+        """A connection from SQLAlchemy's pool; without the greenlet when it holds an open one
+        that needs no I/O. Otherwise the greenlet's path waits for one, or opens one."""
+        pool = self._sync_engine.pool
+        if isinstance(pool, QueuePool) and pool.checkedin() and self._pool_watch.quiet():
+            with contextlib.suppress(exc.MissingGreenlet):  # I/O the watch did not foresee
+                return self._sync_engine.raw_connection()
+        return await self.engine.raw_connection()
+
     async def _execute(self, statement: Executable, parameters: Mapping[str, Any]) -> Rows:
-        pooled = await self.engine.raw_connection()
+        pooled = await self._checkout()
         connection: psycopg.AsyncConnection[Any] = pooled.driver_connection  # type: ignore[assignment]
         try:
             rows = await _PsycopgTransaction(self, _cursor(pooled, connection)).rows(statement, parameters)
@@ -161,7 +176,7 @@ class PsycopgRunner(_Runner):
         return rows
 
     async def _transact(self, work: Callable[[Transaction], Awaitable[T]]) -> T:
-        pooled = await self.engine.raw_connection()
+        pooled = await self._checkout()
         connection: psycopg.AsyncConnection[Any] = pooled.driver_connection  # type: ignore[assignment]
         try:
             async with connection.transaction():
@@ -171,6 +186,61 @@ class PsycopgRunner(_Runner):
             raise
         pooled.close()
         return result
+
+
+class _PoolWatch:
+    """Whether SQLAlchemy's pool could need I/O for its next checkout, told by the pool's events.
+
+    Its async pool runs every checkout in a new greenlet, in case the checkout must connect (to
+    replace a connection that was invalidated or is due for recycling, or to open one more): 8.7
+    of a checkout's 13 us here, most of it the frame stack Python maps for each greenlet
+    (`python -m tests.perf.overheads`). While no pooled connection is invalid or near its
+    recycling age, a synchronous checkout of a connection the pool holds does no I/O. A disconnect
+    invalidates its own connection, not the whole pool, as the runner's own errors always did
+    (_give_back).
+    """
+
+    # Ahead of the pool's own clock: a connection's age is counted from just before it connects.
+    RECYCLE_MARGIN_SECONDS = 1.0
+
+    def __init__(self, engine: Engine) -> None:
+        self._connecting: WeakKeyDictionary[ConnectionPoolEntry, float] = WeakKeyDictionary()
+        self._opened: WeakKeyDictionary[ConnectionPoolEntry, float] = WeakKeyDictionary()
+        self._invalid: WeakSet[ConnectionPoolEntry] = WeakSet()
+        self._quiet_until = math.inf
+        event.listen(engine, "do_connect", self._connecting_now)
+        event.listen(engine, "connect", self._connected)
+        event.listen(engine, "close", self._closed)
+        for spoiled in ("invalidate", "soft_invalidate", "detach"):
+            event.listen(engine, spoiled, self._spoiled)
+        event.listen(engine, "handle_error", _one_connection_per_disconnect)
+
+    def quiet(self) -> bool:
+        return not self._invalid and time.time() < self._quiet_until
+
+    def _connecting_now(self, _dialect: Dialect, record: ConnectionPoolEntry, *_: Any) -> None:
+        self._connecting[record] = time.time()
+
+    def _connected(self, _connection: Any, record: ConnectionPoolEntry) -> None:
+        # Without a stamp from do_connect its age is unknown: counted as due, so the pool recycles it.
+        self._opened[record] = self._connecting.pop(record, -math.inf)
+        self._invalid.discard(record)
+        self._recount()
+
+    def _closed(self, _connection: Any, record: ConnectionPoolEntry) -> None:
+        self._opened.pop(record, None)
+        self._recount()
+
+    def _spoiled(self, _connection: Any, record: ConnectionPoolEntry, *_: Any) -> None:
+        self._invalid.add(record)
+
+    def _recount(self) -> None:
+        oldest = min(self._opened.values(), default=math.inf)
+        self._quiet_until = oldest + RECYCLE_SECONDS - self.RECYCLE_MARGIN_SECONDS
+
+
+def _one_connection_per_disconnect(context: ExceptionContext) -> None:
+    context.invalidate_pool_on_disconnect = False
 
 
 _CURSOR = "todo_api_cursor"  # its key in the pooled connection's `info`
