@@ -1,14 +1,13 @@
-"""What two pieces of every request cost on their own, in microseconds: the levers still open.
+"""What two pieces of every request cost on their own, in microseconds.
 
-- A pool checkout and return as the runner makes it (`AsyncEngine.raw_connection()`, which runs
-  SQLAlchemy's synchronous pool inside a new greenlet), the same pool's synchronous checkout
-  without the greenlet (possible only while the pool holds an open connection, so a measurement,
-  not a path the API takes), and empty `greenlet_spawn`s: most of the hop is the frame stack
-  (an mmap and munmap) Python gives a greenlet's first Python frame.
+- A pool checkout and return through `AsyncEngine.raw_connection()`, which runs SQLAlchemy's
+  synchronous pool inside a new greenlet; the same pool's synchronous checkout, which the runner
+  takes when the pool needs no I/O (adapters.sql.runner); and empty `greenlet_spawn`s: most of
+  the hop is the frame stack (an mmap and munmap) Python gives a greenlet's first Python frame.
 - FastAPI's own layers around an answer (its telemetry check, Starlette's ServerErrorMiddleware,
   the telemetry and body-limit middleware), against the answering middleware alone.
 
-`.venv/bin/python -m tests.perf.overheads` (about 30 s; starts its own PostgreSQL). Medians of
+`.venv/bin/python -m tests.perf.overheads` (about 10 s; starts its own PostgreSQL). Medians of
 five rounds, one process, no load: a floor, not what the same code costs under load.
 """
 
@@ -65,8 +64,8 @@ async def pool_costs(database_url: str) -> dict[str, float]:
 
     try:
         return {
-            "pool checkout + return, as the runner makes it": await _median_us(checkout),
-            "the same without the greenlet hop": await _median_us(checkout_without_greenlet),
+            "pool checkout + return through the greenlet": await _median_us(checkout),
+            "the same, synchronous (the runner's usual path)": await _median_us(checkout_without_greenlet),
             "a greenlet_spawn of a Python function that does nothing": await _median_us(empty_greenlet),
             "a greenlet_spawn of a C function (no frame stack)": await _median_us(greenlet_without_python),
         }
