@@ -161,7 +161,7 @@ class PsycopgRunner(_Runner):
         pool = self._sync_engine.pool
         if isinstance(pool, QueuePool) and pool.checkedin() and self._pool_watch.quiet():
             with contextlib.suppress(exc.MissingGreenlet):  # I/O the watch did not foresee
-                return self._sync_engine.raw_connection()
+                return pool.connect()
         return await self.engine.raw_connection()
 
     async def _execute(self, statement: Executable, parameters: Mapping[str, Any]) -> Rows:
@@ -222,7 +222,8 @@ class _PoolWatch:
         self._connecting[record] = time.time()
 
     def _connected(self, _connection: Any, record: ConnectionPoolEntry) -> None:
-        # Without a stamp from do_connect its age is unknown: counted as due, so the pool recycles it.
+        # Without a stamp from do_connect its age is unknown: counted as due, so checkouts take the
+        # greenlet's path until the pool recycles it.
         self._opened[record] = self._connecting.pop(record, -math.inf)
         self._invalid.discard(record)
         self._recount()
