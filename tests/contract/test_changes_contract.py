@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -18,7 +19,7 @@ from application.ports import ChangeFeed, IdempotencyRecords, TaskRepo
 from domain.changes import Deleted, Upserted
 from domain.errors import TaskNotFound
 from domain.idempotency import REPLAY_WINDOW, IdempotentRequest, KeyInUse, Outcome
-from domain.task import NewTask, Task, TaskChanges
+from domain.task import FLIP, Edited, NewTask, Task, TaskChanges
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 
@@ -166,3 +167,42 @@ class TestStoredOutcomes:
 
         assert await stores.records.find(owner, "old", NOW - REPLAY_WINDOW) is None
         assert await stores.records.find(stranger, "old", NOW - REPLAY_WINDOW) is None
+
+    async def test_keyed_and_plain_writes_of_one_owner_at_once_all_land_in_turn(
+        self, stores: Stores, owner: str
+    ) -> None:
+        # On PostgreSQL a keyed write is a transaction and a plain one a single statement; both
+        # take the owner's lock before the task's, so they queue instead of deadlocking.
+        task = await add(stores, owner)
+        flip = TaskChanges(completed=FLIP)
+
+        async def toggle(number: int) -> Edited:
+            if number % 2:
+                return await stores.repo.update(owner, task.id, flip, NOW)
+            request: IdempotentRequest[Edited] = IdempotentRequest(
+                key=f"edit-{number}", fingerprint="f", render=rendered
+            )
+            return await stores.repo.update(owner, task.id, flip, NOW, receipt=request.receipt(NOW))
+
+        async def add_keyed(number: int) -> Task:
+            return await stores.repo.add(
+                owner, NewTask(title="t"), NOW, None, receipt=keyed(f"add-{number}").receipt(NOW)
+            )
+
+        toggles, added = await asyncio.gather(
+            asyncio.gather(*(toggle(number) for number in range(20))),
+            asyncio.gather(
+                *(add_keyed(number) for number in range(5)), *(add(stores, owner) for _ in range(5))
+            ),
+        )
+
+        assert sorted(edited.task.version for edited in toggles) == list(range(2, 22))
+        feed = await stores.feed.changes_after(owner, 0, 100, with_deletions=True)
+        assert len(feed.changes) == 11 and feed.position == 1 + 20 + 10
+        final = next(
+            change.task
+            for change in feed.changes
+            if isinstance(change, Upserted) and change.task.id == task.id
+        )
+        assert (final.version, final.completed) == (21, task.completed)
+        assert len({new.id for new in added}) == 10
