@@ -59,6 +59,11 @@ class StatementRunner(Protocol):
         (its exception passes through). The time limit (the runner's, unless given) covers it all."""
         ...
 
+    async def in_one_turn(self, work: Callable[[Transaction], Awaitable[T]]) -> T:
+        """Run `work`'s statements on one connection, each atomic on its own as with `rows`: one
+        turn at the pool for all of them, under the runner's time limit."""
+        ...
+
 
 def statement_runner(
     engine: AsyncEngine, *, timeout_seconds: float, max_connections: int = 20
@@ -90,6 +95,9 @@ class _Runner:
     ) -> T:
         return await self._guarded(timeout_seconds or self._timeout, self._transact, work)
 
+    async def in_one_turn(self, work: Callable[[Transaction], Awaitable[T]]) -> T:
+        return await self._guarded(self._timeout, self._in_one_turn, work)
+
     async def _guarded(self, seconds: float, call: Callable[..., Awaitable[T]], *arguments: Any) -> T:
         try:
             async with asyncio.timeout(seconds), self._turns:
@@ -106,6 +114,9 @@ class _Runner:
     async def _transact(self, work: Callable[[Transaction], Awaitable[T]]) -> T:
         raise NotImplementedError
 
+    async def _in_one_turn(self, work: Callable[[Transaction], Awaitable[T]]) -> T:
+        raise NotImplementedError
+
 
 class EngineRunner(_Runner):
     """SQLAlchemy's whole execution path: any dialect, results type-processed."""
@@ -113,6 +124,10 @@ class EngineRunner(_Runner):
     async def _execute(self, statement: Executable, parameters: Mapping[str, Any]) -> Rows:
         async with self.engine.connect() as connection:
             return await _EngineTransaction(connection).rows(statement, parameters)
+
+    async def _in_one_turn(self, work: Callable[[Transaction], Awaitable[T]]) -> T:
+        async with self.engine.connect() as connection:
+            return await work(_EngineTransaction(connection))
 
     async def _transact(self, work: Callable[[Transaction], Awaitable[T]]) -> T:
         begin = "BEGIN IMMEDIATE" if self.engine.dialect.name == "sqlite" else "BEGIN"
@@ -176,11 +191,17 @@ class PsycopgRunner(_Runner):
         return rows
 
     async def _transact(self, work: Callable[[Transaction], Awaitable[T]]) -> T:
+        async def in_transaction(statements: _PsycopgTransaction) -> T:
+            async with statements.connection.transaction():
+                return await work(statements)
+
+        return await self._in_one_turn(in_transaction)
+
+    async def _in_one_turn(self, work: Callable[[_PsycopgTransaction], Awaitable[T]]) -> T:
         pooled = await self._checkout()
         connection: psycopg.AsyncConnection[Any] = pooled.driver_connection  # type: ignore[assignment]
         try:
-            async with connection.transaction():
-                result = await work(_PsycopgTransaction(self, _cursor(pooled, connection)))
+            result = await work(_PsycopgTransaction(self, _cursor(pooled, connection)))
         except BaseException:
             await _give_back(pooled, connection)
             raise
@@ -264,6 +285,10 @@ class _PsycopgTransaction:
     def __init__(self, runner: PsycopgRunner, cursor: psycopg.AsyncCursor[Any]) -> None:
         self._runner = runner
         self._cursor = cursor
+
+    @property
+    def connection(self) -> psycopg.AsyncConnection[Any]:
+        return self._cursor.connection
 
     async def rows(self, statement: Executable, parameters: Mapping[str, Any]) -> Rows:
         compiled = self._runner.compiled(statement)

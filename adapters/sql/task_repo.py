@@ -231,20 +231,26 @@ async def _update_alone(
 ) -> Edited | None:
     """The edit as a read, then one write that takes the owner's lock and lands only if the task
     is still at the version read: the edit a transaction would have made. None when it is not
-    that simple (a new occurrence, changed tags, a write in between): the transaction's turn."""
-    rows = await runner.rows(_GET, {"owner_id": owner_id, "task_id": task_id})
-    if not rows:
-        raise TaskNotFound(task_id)
-    task = _READ(rows[0])
-    if expected_version is not None and task.version != expected_version:
-        raise VersionMismatch(task_id, expected_version)
-    plan = changes.apply_to(task, now)
-    if plan.next_occurrence is not None or plan.task.tags != task.tags:
-        return None
-    parameters = {"owner_id": owner_id, "task_id": task_id, "read_version": task.version}
-    if not await runner.rows(_UPDATE_LOCKED, {**parameters, **task_values(plan.task)}):
-        return None
-    return Edited(plan.task, None)
+    that simple (a new occurrence, changed tags, a write in between): the transaction's turn.
+    Both statements on one connection, for one wait at the pool."""
+    parameters = {"owner_id": owner_id, "task_id": task_id}
+
+    async def work(statements: Transaction) -> Edited | None:
+        rows = await statements.rows(_GET, parameters)
+        if not rows:
+            raise TaskNotFound(task_id)
+        task = _READ(rows[0])
+        if expected_version is not None and task.version != expected_version:
+            raise VersionMismatch(task_id, expected_version)
+        plan = changes.apply_to(task, now)
+        if plan.next_occurrence is not None or plan.task.tags != task.tags:
+            return None
+        written = {**parameters, "read_version": task.version, **task_values(plan.task)}
+        if not await statements.rows(_UPDATE_LOCKED, written):
+            return None
+        return Edited(plan.task, None)
+
+    return await runner.in_one_turn(work)
 
 
 async def _save(transaction: Transaction, before: Task, plan: PlannedEdit, now: datetime) -> Edited:

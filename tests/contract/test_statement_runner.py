@@ -99,6 +99,33 @@ async def test_a_transaction_commits_together_or_not_at_all(
         await engine.dispose()
 
 
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
+async def test_statements_in_one_turn_each_commit_on_their_own(
+    backend: str, request: pytest.FixtureRequest
+) -> None:
+    engine = create_engine(
+        request.getfixturevalue(f"{backend}_url"),
+        PoolSettings(timeout_seconds=DATABASE_TIMEOUT_SECONDS, size=2),
+    )
+    owner = f"runner-{uuid.uuid4()}"
+    insert = text("INSERT INTO task_counts (user_id, total, completed) VALUES (:owner, 3, 0)")
+    counted = text("SELECT total FROM task_counts WHERE user_id = :owner")
+    try:
+        runner = statement_runner(engine, timeout_seconds=DATABASE_TIMEOUT_SECONDS, max_connections=2)
+
+        async def insert_then_fail(statements: Transaction) -> None:
+            await statements.rows(insert, {"owner": owner})
+            assert [tuple(row) for row in await statements.rows(counted, {"owner": owner})] == [(3,)]
+            raise Refused
+
+        with pytest.raises(Refused):
+            await runner.in_one_turn(insert_then_fail)
+        # Not a transaction: the insert before the failure stays, and the pool serves on.
+        assert [tuple(row) for row in await runner.rows(counted, {"owner": owner})] == [(3,)]
+    finally:
+        await engine.dispose()
+
+
 async def test_a_transaction_cut_off_by_the_time_limit_rolls_back_and_leaves_the_pool_usable(
     postgres_url: str,
 ) -> None:
