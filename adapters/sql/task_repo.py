@@ -3,9 +3,10 @@ is lock its owner's row in `task_counts` (`lock_owner`). A write given an idempo
 records its outcome last, in the same transaction (adapters.sql.idempotency); triggers number the
 change for the feed (migration 0006).
 
-On PostgreSQL a plain create, edit or delete (no receipt, no new occurrence, no change of tags)
-is instead one statement that takes the same lock first: a round trip or two where the
-transaction takes four or five, each a turn of the event loop for the request.
+On PostgreSQL a plain create or delete (no receipt) is instead one statement that takes the same
+lock first, and a plain edit (no receipt, no new occurrence, no change of tags) a read and such a
+statement on one connection: a round trip or two where the transaction takes four or five, each
+a wait in the event loop's queue.
 
 So one owner's writes run one after the other, in the order they commit: a quota check, or the
 check that a recurring task is not yet completed, cannot be overtaken by a concurrent write.
