@@ -110,13 +110,9 @@ class SqlTaskRepo(TaskRepo):
 
         async def work(transaction: Transaction) -> Edited:
             held = await lock_owner(transaction, owner_id)
-            rows = await transaction.rows(_GET_FOR_UPDATE, {"owner_id": owner_id, "task_id": task_id})
-            if not rows:
-                raise TaskNotFound(task_id)
-            task = _READ_LOCKED(rows[0])
-            if expected_version is not None and task.version != expected_version:
-                raise VersionMismatch(task_id, expected_version)
-            plan = changes.apply_to(task, now)
+            task, plan = await _planned_edit(
+                transaction, _GET_FOR_UPDATE, owner_id, task_id, changes, now, expected_version
+            )
             if plan.next_occurrence is not None:
                 _check_room(held, task_limit)
             edited = await _save(transaction, task, plan, now)
@@ -234,24 +230,37 @@ async def _update_alone(
     is still at the version read: the edit a transaction would have made. None when it is not
     that simple (a new occurrence, changed tags, a write in between): the transaction's turn.
     Both statements on one connection, for one wait at the pool."""
-    parameters = {"owner_id": owner_id, "task_id": task_id}
 
     async def work(statements: Transaction) -> Edited | None:
-        rows = await statements.rows(_GET, parameters)
-        if not rows:
-            raise TaskNotFound(task_id)
-        task = _READ(rows[0])
-        if expected_version is not None and task.version != expected_version:
-            raise VersionMismatch(task_id, expected_version)
-        plan = changes.apply_to(task, now)
+        task, plan = await _planned_edit(statements, _GET, owner_id, task_id, changes, now, expected_version)
         if plan.next_occurrence is not None or plan.task.tags != task.tags:
             return None
-        written = {**parameters, "read_version": task.version, **task_values(plan.task)}
+        written = {"owner_id": owner_id, "task_id": task_id, "read_version": task.version}
+        written |= task_values(plan.task)
         if not await statements.rows(_UPDATE_LOCKED, written):
             return None
         return Edited(plan.task, None)
 
     return await runner.in_one_turn(work)
+
+
+async def _planned_edit(
+    statements: Transaction,
+    read: Select[Any],
+    owner_id: str,
+    task_id: int,
+    changes: TaskChanges,
+    now: datetime,
+    expected_version: int | None,
+) -> tuple[Task, PlannedEdit]:
+    """The task as `read` finds it, and the edit planned on it."""
+    rows = await statements.rows(read, {"owner_id": owner_id, "task_id": task_id})
+    if not rows:
+        raise TaskNotFound(task_id)
+    task = task_mapper(read)(rows[0])
+    if expected_version is not None and task.version != expected_version:
+        raise VersionMismatch(task_id, expected_version)
+    return task, changes.apply_to(task, now)
 
 
 async def _save(transaction: Transaction, before: Task, plan: PlannedEdit, now: datetime) -> Edited:
@@ -280,7 +289,6 @@ async def _insert_tags(transaction: Transaction, task: Task) -> None:
 _OWNED = (tasks.c.id == bindparam("task_id"), tasks.c.user_id == bindparam("owner_id"))
 _PING: Select[Any] = select(literal_column("1"))
 _GET_FOR_UPDATE = select(tasks).where(*_OWNED).with_for_update()
-_READ_LOCKED = task_mapper(_GET_FOR_UPDATE)
 _EXISTS = select(tasks.c.id).where(*_OWNED)
 # Parameters are named after their columns with a prefix: SQLAlchemy keeps the bare names for itself.
 _SET: dict[str, BindParameter[Any]] = {column: bindparam(f"set_{column}") for column in VALUE_COLUMNS}
@@ -369,7 +377,6 @@ _TAGGED = (
 )
 _ADD_LOCKED = select(_ADDED.c.id).add_cte(_OWNER_LOCKED, _TAGGED)
 _GET = select(tasks).where(*_OWNED)
-_READ = task_mapper(_GET)
 _UPDATE_LOCKED = (
     update(tasks)
     .where(*_OWNED, tasks.c.version == bindparam("read_version"), _AFTER_OWNER_LOCK)

@@ -7,6 +7,7 @@ import asyncio
 import logging
 import time
 import uuid
+from collections.abc import AsyncIterator
 
 import psycopg
 import pytest
@@ -60,70 +61,62 @@ class Refused(Exception):
     pass
 
 
-@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
-async def test_a_transaction_commits_together_or_not_at_all(
-    backend: str, request: pytest.FixtureRequest
-) -> None:
+@pytest.fixture(params=["sqlite", "postgres"])
+async def runner(request: pytest.FixtureRequest) -> AsyncIterator[StatementRunner]:
+    """A runner of two connections, on each backend."""
     engine = create_engine(
-        request.getfixturevalue(f"{backend}_url"),
+        request.getfixturevalue(f"{request.param}_url"),
         PoolSettings(timeout_seconds=DATABASE_TIMEOUT_SECONDS, size=2),
     )
+    try:
+        yield statement_runner(engine, timeout_seconds=DATABASE_TIMEOUT_SECONDS, max_connections=2)
+    finally:
+        await engine.dispose()
+
+
+COUNTED = text("SELECT total FROM task_counts WHERE user_id = :owner")
+
+
+async def test_a_transaction_commits_together_or_not_at_all(runner: StatementRunner) -> None:
     owner = f"runner-{uuid.uuid4()}"
     lock = text("INSERT INTO task_counts (user_id, total, completed) VALUES (:owner, 0, 0) RETURNING total")
-    counted = text("SELECT total FROM task_counts WHERE user_id = :owner")
-    try:
-        runner = statement_runner(engine, timeout_seconds=DATABASE_TIMEOUT_SECONDS, max_connections=2)
 
-        async def refused(transaction: Transaction) -> None:
-            assert [tuple(row) for row in await transaction.rows(lock, {"owner": owner})] == [(0,)]
-            raise Refused
+    async def refused(transaction: Transaction) -> None:
+        assert [tuple(row) for row in await transaction.rows(lock, {"owner": owner})] == [(0,)]
+        raise Refused
 
-        with pytest.raises(Refused):
-            await runner.transaction(refused)
-        assert await runner.rows(counted, {"owner": owner}) == []
+    with pytest.raises(Refused):
+        await runner.transaction(refused)
+    assert await runner.rows(COUNTED, {"owner": owner}) == []
 
-        async def kept(transaction: Transaction) -> int:
-            await transaction.rows(lock, {"owner": owner})
-            # A statement without a result gives no rows.
-            assert (
-                await transaction.rows(
-                    text("UPDATE task_counts SET total = 7 WHERE user_id = :owner"), {"owner": owner}
-                )
-                == []
+    async def kept(transaction: Transaction) -> int:
+        await transaction.rows(lock, {"owner": owner})
+        # A statement without a result gives no rows.
+        assert (
+            await transaction.rows(
+                text("UPDATE task_counts SET total = 7 WHERE user_id = :owner"), {"owner": owner}
             )
-            return 42
+            == []
+        )
+        return 42
 
-        assert await runner.transaction(kept) == 42
-        assert [tuple(row) for row in await runner.rows(counted, {"owner": owner})] == [(7,)]
-    finally:
-        await engine.dispose()
+    assert await runner.transaction(kept) == 42
+    assert [tuple(row) for row in await runner.rows(COUNTED, {"owner": owner})] == [(7,)]
 
 
-@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
-async def test_statements_in_one_turn_each_commit_on_their_own(
-    backend: str, request: pytest.FixtureRequest
-) -> None:
-    engine = create_engine(
-        request.getfixturevalue(f"{backend}_url"),
-        PoolSettings(timeout_seconds=DATABASE_TIMEOUT_SECONDS, size=2),
-    )
+async def test_statements_in_one_turn_each_commit_on_their_own(runner: StatementRunner) -> None:
     owner = f"runner-{uuid.uuid4()}"
     insert = text("INSERT INTO task_counts (user_id, total, completed) VALUES (:owner, 3, 0)")
-    counted = text("SELECT total FROM task_counts WHERE user_id = :owner")
-    try:
-        runner = statement_runner(engine, timeout_seconds=DATABASE_TIMEOUT_SECONDS, max_connections=2)
 
-        async def insert_then_fail(statements: Transaction) -> None:
-            await statements.rows(insert, {"owner": owner})
-            assert [tuple(row) for row in await statements.rows(counted, {"owner": owner})] == [(3,)]
-            raise Refused
+    async def insert_then_fail(statements: Transaction) -> None:
+        await statements.rows(insert, {"owner": owner})
+        assert [tuple(row) for row in await statements.rows(COUNTED, {"owner": owner})] == [(3,)]
+        raise Refused
 
-        with pytest.raises(Refused):
-            await runner.in_one_turn(insert_then_fail)
-        # Not a transaction: the insert before the failure stays, and the pool serves on.
-        assert [tuple(row) for row in await runner.rows(counted, {"owner": owner})] == [(3,)]
-    finally:
-        await engine.dispose()
+    with pytest.raises(Refused):
+        await runner.in_one_turn(insert_then_fail)
+    # Not a transaction: the insert before the failure stays, and the pool serves on.
+    assert [tuple(row) for row in await runner.rows(COUNTED, {"owner": owner})] == [(3,)]
 
 
 async def test_a_transaction_cut_off_by_the_time_limit_rolls_back_and_leaves_the_pool_usable(
