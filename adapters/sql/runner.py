@@ -1,4 +1,5 @@
-"""Runs prebuilt SQLAlchemy Core statements: one on its own, or several in one transaction.
+"""Runs prebuilt SQLAlchemy Core statements: one on its own, several in one turn at the pool, or
+several in one transaction.
 
 On PostgreSQL the statement is compiled once and sent on psycopg's own connection, taken
 from SQLAlchemy's pool: the pool keeps its fail-fast and recycling behaviour, and a request
