@@ -91,7 +91,7 @@ rendered_tasks = Table(
 )
 
 # Each user's task counts, kept by triggers on `tasks` (migration 0003): X-Total-Count without count(*).
-# Every write transaction locks its owner's row here first (SqlTaskRepo._lock_owner).
+# Every write locks its owner's row here first (adapters.sql.task_repo.LOCK_OWNER).
 task_counts = Table(
     "task_counts",
     metadata,

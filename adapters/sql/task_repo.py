@@ -35,8 +35,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.sql.expression import BindParameter, TextClause
+from sqlalchemy.sql.expression import BindParameter, TextualSelect
 
 from adapters.sql.idempotency import record_outcome
 from adapters.sql.rows import VALUE_COLUMNS, task_mapper, task_values
@@ -46,18 +45,18 @@ from application.ports import TaskRepo
 from domain.errors import QuotaExceeded, TaskNotFound, VersionMismatch
 from domain.fields import tag_key
 from domain.idempotency import Receipt
-from domain.task import Edited, NewTask, PlannedEdit, Task, TaskChanges, complete
+from domain.task import Edited, Keep, NewTask, PlannedEdit, Task, TaskChanges, complete
 
-# Creates the owner's row on their first write; the no-op update locks it until commit.
-# The same SQL on PostgreSQL and SQLite (3.35+); on SQLite BEGIN IMMEDIATE already serialises writers.
 # The bulk routes change every one of an owner's tasks: 66,667 of them took 4 s on PostgreSQL.
 BULK_TIMEOUT_SECONDS: Final = 30.0
 
-LOCK_OWNER: Final[TextClause] = text(
+# Creates the owner's row on their first write; the no-op update locks it until commit.
+# The same SQL on PostgreSQL and SQLite (3.35+); on SQLite BEGIN IMMEDIATE already serialises writers.
+LOCK_OWNER: Final[TextualSelect] = text(
     "INSERT INTO task_counts (user_id, total, completed) VALUES (:owner_id, 0, 0) "
     "ON CONFLICT (user_id) DO UPDATE SET total = task_counts.total "
     "RETURNING total"
-)
+).columns(task_counts.c.total)
 
 
 async def lock_owner(transaction: Transaction, owner_id: str) -> int:
@@ -103,7 +102,8 @@ class SqlTaskRepo(TaskRepo):
         task_limit: int | None = None,
         receipt: Receipt[Edited] | None = None,
     ) -> Edited:
-        if receipt is None and self._one_statement:
+        # Changed tags rewrite task_tags too: a transaction's work.
+        if receipt is None and self._one_statement and isinstance(changes.tags, Keep):
             edited = await _update_alone(self._runner, owner_id, task_id, changes, now, expected_version)
             if edited is not None:
                 return edited
@@ -228,7 +228,7 @@ async def _update_alone(
 ) -> Edited | None:
     """The edit as a read, then one write that takes the owner's lock and lands only if the task
     is still at the version read: the edit a transaction would have made. None when it is not
-    that simple (a new occurrence, changed tags, a write in between): the transaction's turn.
+    that simple (a new occurrence, a write in between): the transaction's turn.
     Both statements on one connection, for one wait at the pool."""
 
     async def work(statements: Transaction) -> Edited | None:
@@ -342,13 +342,7 @@ def _insert_tags_statement(count: int) -> Insert:
 # a one-time filter, evaluated before the scan), and the triggers that count and number the
 # change run after both.
 _NO_LIMIT: Final = 2**63 - 1
-_OWNER_LOCKED = (
-    pg_insert(task_counts)
-    .values(user_id=bindparam("owner_id"), total=literal_column("0"), completed=literal_column("0"))
-    .on_conflict_do_update(index_elements=[task_counts.c.user_id], set_={"total": task_counts.c.total})
-    .returning(task_counts.c.total)
-    .cte("owner_locked")
-)
+_OWNER_LOCKED = LOCK_OWNER.cte("owner_locked")
 _AFTER_OWNER_LOCK = select(_OWNER_LOCKED.c.total).scalar_subquery().is_not(None)
 _ADDED = (
     insert(tasks)
