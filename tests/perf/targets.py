@@ -33,26 +33,38 @@ def _errors(entry: dict[str, Any]) -> int:
 
 
 def evaluate_run(
-    scenarios: Sequence[dict[str, Any]], ceilings: dict[int, float], *, access_log: bool = False
+    scenarios: Sequence[dict[str, Any]],
+    ceilings: dict[int, float],
+    *,
+    access_log: bool = False,
+    floor_rps: float | None = None,
 ) -> list[Target]:
-    """The hot read path's targets; with the access log on (LOG_LEVEL=info) the list may reach 45%."""
+    """The hot read path's targets; with the access log on (LOG_LEVEL=info) the list may reach 45%.
+
+    `floor_rps` (the ceiling that waits for one SELECT 1, if measured) is shown beside the reads'
+    shares: what a handler that only makes the one round trip every read needs reached in the same
+    run. It changes no verdict.
+    """
     targets: list[Target] = []
+    ceiling = ceilings.get(64, 0.0)
+    beside = f" (one SELECT 1 alone: {100 * floor_rps / ceiling:.0f}%)" if floor_rps and ceiling else ""
     listing, crowded = _find(scenarios, "list", 64), _find(scenarios, "list", 256)
     mixed, unauthorized = _find(scenarios, "mixed", 64), _find(scenarios, "unauthorized", 64)
     one = _find(scenarios, "get", 64)
-    ceiling = ceilings.get(64, 0.0)
     if listing:
         rps, share = listing["requests_per_s"], listing["percent_of_ceiling"] or 0.0
         floor = 45 if access_log else 50
         met = share >= floor
         targets += [
             Target("list throughput", ">= 2,000 req/s", f"{rps:,.0f} req/s", rps >= 2000),
-            Target("list vs ceiling", f">= {floor}% of ceiling", f"{share:.0f}% of {ceiling:,.0f}", met),
+            Target(
+                "list vs ceiling", f">= {floor}% of ceiling", f"{share:.1f}% of {ceiling:,.0f}{beside}", met
+            ),
             Target("list p99", "< 40 ms", f"{listing['p99_ms']:.1f} ms", listing["p99_ms"] < 40),
         ]
     if one:
         share = one["percent_of_ceiling"] or 0.0
-        targets.append(Target("get vs ceiling", ">= 60% of ceiling", f"{share:.0f}%", share >= 60))
+        targets.append(Target("get vs ceiling", ">= 60% of ceiling", f"{share:.1f}%{beside}", share >= 60))
     if mixed:
         rps = mixed["requests_per_s"]
         targets += [
@@ -67,7 +79,7 @@ def evaluate_run(
         errors = _errors(crowded)
         targets += [
             Target(
-                "list 256 vs 64 conns", "within 20%", f"{100 * ratio:.0f}% of 64-conn req/s", ratio >= 0.8
+                "list 256 vs 64 conns", "within 20%", f"{100 * ratio:.1f}% of 64-conn req/s", ratio >= 0.8
             ),
             Target("list 256 conns errors and timeouts", "0", str(errors), errors == 0),
         ]
