@@ -68,13 +68,3 @@ def _is_postgres(pid: int) -> bool:
         return Path(f"/proc/{pid}/comm").read_text().strip() == "postgres"
     except OSError:
         return False
-
-
-def stolen_cpu_s() -> float | None:
-    """Seconds of CPU the hypervisor gave to others while this machine's CPUs wanted it (the
-    `steal` column of /proc/stat, summed over CPUs); None where /proc does not say."""
-    try:
-        fields = Path("/proc/stat").read_text().splitlines()[0].split()
-    except (OSError, IndexError):
-        return None
-    return int(fields[8]) / _TICKS_PER_S if fields[0] == "cpu" and len(fields) > 8 else None

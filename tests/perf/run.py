@@ -20,8 +20,7 @@ from typing import Any
 import psycopg
 
 from tests.perf import settings
-from tests.perf.cpu import postmaster_pid, server_tree_cpu_s, stolen_cpu_s
-from tests.perf.probe import Probe, probe
+from tests.perf.cpu import postmaster_pid, server_tree_cpu_s
 from tests.perf.report import fmt, machine_info, markdown_table
 from tests.perf.stack import api, ceiling, database, run_async, run_benchmark, sessions_opened, workdir
 from tests.perf.targets import Target, evaluate_run, targets_table
@@ -185,9 +184,6 @@ def benchmark() -> dict[str, Any]:
         if retried:
             progress(f"seeding: {retried} request(s) failed at the transport level and were retried")
         users_file = write_users_file(cwd / "users.tsv", users)
-        settle(db.url)
-        before, stolen_before = probe(db.url), stolen_cpu_s()
-        progress(f"machine before: {before}")
         with ceiling(cwd, server.secret) as ceiling_server:
             ceiling_system = System(ceiling_server.base_url, users_file, ceiling_server.pid)
             for scenario in CEILING_SCENARIOS:
@@ -218,11 +214,7 @@ def benchmark() -> dict[str, Any]:
                     progress(f"the API exited with {exited}; its log ends with:\n{log_tail(server.log())}")
                 raise
             _report_progress(results[-1])
-        after = probe(db.url)
-        progress(f"machine after: {after}")
     machine["load_average_after"] = list(os.getloadavg())
-    machine["probes"] = {"before": before.as_dict(), "after": after.as_dict()}
-    machine["stolen_cpu_s"] = _delta(stolen_cpu_s(), stolen_before)
     return summarise(machine, db.version, ceilings, results, one_write, round_trip)
 
 
@@ -319,15 +311,8 @@ def print_report(summary: dict[str, Any]) -> None:
     print(
         f"\n{machine['cpu_model']}, {machine['nproc']} CPUs, Python {machine['python']}, "
         f"PostgreSQL {summary['postgres']}, {machine['date']}, "
-        f"{summary['config']['duration_s']:g} s per run, load average {load_before:.2f} -> {load_after:.2f}"
+        f"{summary['config']['duration_s']:g} s per run, load average {load_before:.2f} -> {load_after:.2f}\n"
     )
-    probes = machine.get("probes")
-    if probes:
-        before, after = Probe(**probes["before"]), Probe(**probes["after"])
-        print(f"machine probes (tests/perf/probe.py), before -> after the scenarios: {before} -> {after}")
-    if machine.get("stolen_cpu_s") is not None:
-        print(f"CPU time stolen by the hypervisor over the scenarios: {machine['stolen_cpu_s']:.1f} s")
-    print()
     rows = [_row(entry) for entry in [*summary["ceiling"], *summary["scenarios"]]]
     print(markdown_table(HEADERS, rows))
     print()
