@@ -251,7 +251,7 @@ def summarise(
     access_log = settings.pool_overrides().get("LOG_LEVEL", "warning") in ("info", "debug")
     ceilings_rps = {c: r.requests_per_s for c, r in by_connections.items()}
     targets = evaluate_run(
-        scenarios, ceilings_rps, access_log=access_log, floor_rps=round_trip.result.requests_per_s
+        scenarios, ceilings_rps, access_log=access_log, round_trip_rps=round_trip.result.requests_per_s
     )
     return {
         "machine": machine,

@@ -37,17 +37,19 @@ def evaluate_run(
     ceilings: dict[int, float],
     *,
     access_log: bool = False,
-    floor_rps: float | None = None,
+    round_trip_rps: float | None = None,
 ) -> list[Target]:
     """The hot read path's targets; with the access log on (LOG_LEVEL=info) the list may reach 45%.
 
-    `floor_rps` (the ceiling that waits for one SELECT 1, if measured) is shown beside the reads'
-    shares: what a handler that only makes the one round trip every read needs reached in the same
-    run. It changes no verdict.
+    `round_trip_rps` (the ceiling that waits for one SELECT 1, if measured) is shown beside the
+    reads' shares: what a handler that makes only the one round trip every read needs reached in
+    the same run. It changes no verdict.
     """
     targets: list[Target] = []
     ceiling = ceilings.get(64, 0.0)
-    beside = f" (one SELECT 1 alone: {100 * floor_rps / ceiling:.0f}%)" if floor_rps and ceiling else ""
+    beside = ""
+    if round_trip_rps and ceiling:
+        beside = f" (one SELECT 1 alone: {100 * round_trip_rps / ceiling:.0f}%)"
     listing, crowded = _find(scenarios, "list", 64), _find(scenarios, "list", 256)
     mixed, unauthorized = _find(scenarios, "mixed", 64), _find(scenarios, "unauthorized", 64)
     one = _find(scenarios, "get", 64)
