@@ -8,6 +8,10 @@ skips the execution-context and result layers, which cost several times the quer
 async pool starts for each one when the pool needs no I/O (_PoolWatch). SQLite keeps
 SQLAlchemy's full path, whose type processing its text-stored datetimes and JSON need.
 
+A read marked `pipelined` (a short read-only statement) does not take a connection of its own on
+PostgreSQL: the marked reads of one turn of the event loop go out together on one connection, in
+libpq's pipeline mode (_ReadPipeline).
+
 Both engines run in autocommit (adapters.sql.engine): a single statement is atomic on its own,
 and `transaction` opens one explicitly. On SQLite it is BEGIN IMMEDIATE, which takes the write
 lock up front: two deferred transactions that both read and then want to write would otherwise
@@ -18,14 +22,22 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import math
+import re
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
+from functools import partial
 from typing import Any, Protocol, TypeVar
 from weakref import WeakKeyDictionary, WeakSet
 
 import psycopg
-from psycopg.pq import ExecStatus, TransactionStatus
+from psycopg import abc as psycopg_abc
+from psycopg import errors as pg_errors
+from psycopg.adapt import PyFormat, Transformer
+from psycopg.generators import fetch_many, send
+from psycopg.pq import DiagnosticField, ExecStatus, PipelineStatus, TransactionStatus
+from psycopg.pq.abc import PGconn, PGresult
 from sqlalchemy import Engine, event, exc
 from sqlalchemy.engine.interfaces import Dialect, ExceptionContext
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -99,9 +111,12 @@ class _Runner:
     async def in_one_turn(self, work: Callable[[Transaction], Awaitable[T]]) -> T:
         return await self._guarded(self._timeout, self._in_one_turn, work)
 
-    async def _guarded(self, seconds: float, call: Callable[..., Awaitable[T]], *arguments: Any) -> T:
+    async def _guarded(
+        self, seconds: float, call: Callable[..., Awaitable[T]], *arguments: Any, turn: bool = True
+    ) -> T:
+        """`call` under the time limit, in its turn at the pool unless `turn` is False (it has one)."""
         try:
-            async with asyncio.timeout(seconds), self._turns:
+            async with asyncio.timeout(seconds), self._turns if turn else contextlib.nullcontext():
                 return await call(*arguments)
         except (*UNAVAILABLE, exc.DBAPIError, psycopg.Error) as error:
             meaning = translated(self.engine.url, error, self._timeout)
@@ -164,12 +179,19 @@ class PsycopgRunner(_Runner):
         self._compiled: dict[Executable, _Compiled] = {}
         self._sync_engine = engine.sync_engine
         self._pool_watch = _PoolWatch(engine.sync_engine)
+        self._reads = _ReadPipeline(self)
 
     def compiled(self, statement: Executable) -> _Compiled:
         compiled = self._compiled.get(statement)
         if compiled is None:
             compiled = self._compiled[statement] = _Compiled.of(statement, self.engine.dialect)
         return compiled
+
+    async def rows(self, statement: Executable, parameters: Mapping[str, Any]) -> Rows:
+        read = self.compiled(statement).pipelined
+        if read is None:
+            return await super().rows(statement, parameters)
+        return await self._guarded(self._timeout, self._reads.rows, read, statement, parameters, turn=False)
 
     async def _checkout(self) -> PoolProxiedConnection:
         """A connection from SQLAlchemy's pool; without the greenlet when it holds an open one
@@ -193,8 +215,12 @@ class PsycopgRunner(_Runner):
 
     async def _transact(self, work: Callable[[Transaction], Awaitable[T]]) -> T:
         async def in_transaction(statements: _PsycopgTransaction) -> T:
-            async with statements.connection.transaction():
-                return await work(statements)
+            try:
+                async with statements.connection.transaction():
+                    return await work(statements)
+            except BaseException:
+                await self._reads.after_rollback(statements.connection)
+                raise
 
         return await self._in_one_turn(in_transaction)
 
@@ -208,6 +234,172 @@ class PsycopgRunner(_Runner):
             raise
         pooled.close()
         return result
+
+
+class _ReadPipeline:
+    """The pipelined reads of one turn of the event loop, sent together: one turn at the pool, one
+    write to PostgreSQL and one wait for all their results, where each read alone would pay for
+    each (lab, `SELECT 1` behind the list's HTTP side at 64 connections: 12,000 against 6,000
+    req/s, 0.08 against 0.17 ms of server CPU a request).
+
+    Up to the Sync that ends the pipeline the reads share PostgreSQL's implicit transaction, each
+    with its own snapshot, as in autocommit. A read that fails fails alone: the reads after it,
+    which PostgreSQL then skipped, are each run again on their own.
+    """
+
+    def __init__(self, runner: PsycopgRunner) -> None:
+        self._runner = runner
+        self._waiting: list[_WaitingRead] = []
+        # asyncio keeps only weak references to tasks: these are kept until they end.
+        self._sending: set[asyncio.Task[None]] = set()
+        self._prepared: WeakKeyDictionary[psycopg.AsyncConnection[Any], set[bytes]] = WeakKeyDictionary()
+
+    def forget(self, connection: psycopg.AsyncConnection[Any]) -> None:
+        """The connection's prepared statements are gone."""
+        self._prepared.pop(connection, None)
+
+    async def after_rollback(self, connection: psycopg.AsyncConnection[Any]) -> None:
+        """psycopg forgets its own prepared statements on a rollback, and deallocates every one on
+        the connection if it had any (DEALLOCATE ALL): these go too, so that both know none is."""
+        if not self._prepared.pop(connection, None):
+            return
+        if connection.broken or connection.info.transaction_status is not TransactionStatus.IDLE:
+            return  # the connection is closed for good (_give_back)
+        with contextlib.suppress(psycopg.Error):  # the rollback's own error is the one to raise
+            await connection.execute("DEALLOCATE ALL")
+
+    async def rows(self, read: _PipelinedRead, statement: Executable, parameters: Mapping[str, Any]) -> Rows:
+        loop = asyncio.get_running_loop()
+        waiting = _WaitingRead(read, parameters, loop.create_future())
+        if not self._waiting:
+            loop.call_soon(self._send)
+        self._waiting.append(waiting)
+        rows: Rows | _Skipped = await waiting.outcome
+        if isinstance(rows, _Skipped):  # under the caller's time limit still
+            async with self._runner._turns:
+                return await self._runner._execute(statement, parameters)
+        return rows
+
+    def _send(self) -> None:
+        reads, self._waiting = self._waiting, []
+        task = asyncio.ensure_future(self._send_together(reads))
+        self._sending.add(task)
+        task.add_done_callback(self._sending.discard)
+
+    async def _send_together(self, reads: list[_WaitingRead]) -> None:
+        runner = self._runner
+        try:
+            async with asyncio.timeout(runner._timeout), runner._turns:
+                outcomes = await runner._in_one_turn(partial(self._pipelined, reads))
+        except asyncio.CancelledError:
+            for read in reads:
+                read.outcome.cancel()
+            raise
+        except Exception as error:  # the connection's or the time limit's: every read's
+            outcomes = [error] * len(reads)
+        for read, outcome in zip(reads, outcomes, strict=True):
+            if read.outcome.done():  # its caller ran out of time
+                continue
+            if isinstance(outcome, BaseException):
+                read.outcome.set_exception(outcome)
+            else:
+                read.outcome.set_result(outcome)
+
+    async def _pipelined(
+        self, reads: list[_WaitingRead], statements: _PsycopgTransaction
+    ) -> list[Rows | BaseException | _Skipped]:
+        connection = statements.connection
+        pgconn = connection.pgconn
+        named = connection.prepare_threshold is not None  # False behind an old PgBouncer
+        prepared = self._prepared.setdefault(connection, set())
+        preparing: dict[bytes, int] = {}  # name: where its PREPARE's result comes
+        answers: list[int | BaseException] = []  # where each read's result comes, or why it is not sent
+        sent = 0
+        dumper = Transformer(connection)
+        pgconn.enter_pipeline_mode()
+        for waiting in reads:
+            read = waiting.read
+            try:
+                values = dumper.dump_sequence(read.values(waiting.parameters), read.formats)
+            except Exception as error:  # this read's values alone: the others go on
+                answers.append(error)
+                continue
+            if not named:
+                pgconn.send_query_params(read.sql, values)
+            else:
+                if read.name not in prepared and read.name not in preparing:
+                    pgconn.send_prepare(read.name, read.sql)
+                    preparing[read.name] = sent
+                    sent += 1
+                pgconn.send_query_prepared(read.name, values)
+            answers.append(sent)
+            sent += 1
+        pgconn.pipeline_sync()
+        results = await connection.wait(_pipeline_results(pgconn, sent))
+        pgconn.exit_pipeline_mode()
+        for name, index in preparing.items():
+            result = results[index][-1]
+            if result.status == ExecStatus.COMMAND_OK or _state(result) == _ALREADY_PREPARED:
+                prepared.add(name)
+        loader, encoding = Transformer(connection), connection.info.encoding
+        outcomes = [
+            answer if isinstance(answer, BaseException) else _outcome(results[answer][-1], loader, encoding)
+            for answer in answers
+        ]
+        if any(isinstance(outcome, pg_errors.InvalidSqlStatementName) for outcome in outcomes):
+            # Deallocated behind our back: each such read runs again on its own, and is prepared anew.
+            self.forget(connection)
+            return [_SKIPPED if isinstance(o, pg_errors.InvalidSqlStatementName) else o for o in outcomes]
+        return outcomes
+
+
+_ALREADY_PREPARED = pg_errors.DuplicatePreparedStatement.sqlstate
+
+
+def _state(result: PGresult) -> str | None:
+    state = result.error_field(DiagnosticField.SQLSTATE)
+    return None if state is None else state.decode()
+
+
+class _WaitingRead:
+    __slots__ = ("outcome", "parameters", "read")
+
+    def __init__(
+        self, read: _PipelinedRead, parameters: Mapping[str, Any], outcome: asyncio.Future[Any]
+    ) -> None:
+        self.read = read
+        self.parameters = parameters
+        self.outcome = outcome
+
+
+class _Skipped:
+    """A read PostgreSQL skipped, after an earlier one in its pipeline failed."""
+
+
+_SKIPPED = _Skipped()
+
+
+def _pipeline_results(pgconn: PGconn, expected: int) -> psycopg_abc.PQGen[list[list[PGresult]]]:
+    yield from send(pgconn)  # what the Sync could not write at once
+    results = []
+    for _ in range(expected):
+        results.append((yield from fetch_many(pgconn)))
+    yield from fetch_many(pgconn)  # the Sync's own
+    return results
+
+
+def _outcome(
+    result: PGresult, loader: psycopg_abc.Transformer, encoding: str
+) -> Rows | BaseException | _Skipped:
+    if result.status == ExecStatus.TUPLES_OK:
+        loader.set_pgresult(result)
+        rows: Rows = loader.load_rows(0, result.ntuples, tuple)
+        return rows
+    if result.status == ExecStatus.PIPELINE_ABORTED:
+        return _SKIPPED
+    if result.status == ExecStatus.FATAL_ERROR:
+        return pg_errors.error_from_result(result, encoding=encoding)
+    return []
 
 
 class _PoolWatch:
@@ -309,27 +501,69 @@ class _PsycopgTransaction:
 
 
 class _Compiled:
-    __slots__ = ("fixed", "plan_each_time", "sql")
+    __slots__ = ("fixed", "pipelined", "plan_each_time", "sql")
 
-    def __init__(self, sql: str, fixed: dict[str, Any], plan_each_time: bool) -> None:
+    def __init__(
+        self, sql: str, fixed: dict[str, Any], plan_each_time: bool, pipelined: _PipelinedRead | None
+    ) -> None:
         self.sql = sql
         # Values written into the statement itself, e.g. the 1 of `version + 1`.
         self.fixed = fixed
         # False: psycopg prepares it after a few runs, and PostgreSQL keeps one generic plan.
         self.plan_each_time = plan_each_time
+        # The statement for _ReadPipeline, for a read marked `pipelined`.
+        self.pipelined = pipelined
 
     @classmethod
     def of(cls, statement: Executable, dialect: Dialect) -> _Compiled:
         compiled = statement.compile(dialect=dialect)  # type: ignore[attr-defined]
         required = {name for name, bind in compiled.binds.items() if bind.required}
         fixed = {name: value for name, value in compiled.params.items() if name not in required}
-        plan_each_time = statement.get_execution_options().get("plan_each_time", False)
-        return cls(compiled.string, fixed, plan_each_time)
+        options = statement.get_execution_options()
+        plan_each_time = options.get("plan_each_time", False)
+        pipelined = None
+        if options.get("pipelined") and not plan_each_time:
+            pipelined = _PipelinedRead(compiled.string, fixed)
+        return cls(compiled.string, fixed, plan_each_time, pipelined)
+
+
+class _PipelinedRead:
+    """A read in libpq's own form: numbered parameters, each sent as text for PostgreSQL to read
+    by the statement's own casts, prepared under a name of its own."""
+
+    __slots__ = ("fixed", "formats", "name", "positions", "sql")
+    _PLACEHOLDER = re.compile(r"%\(([^)]+)\)s|%%")
+    _names = itertools.count(1)
+
+    def __init__(self, sql: str, fixed: dict[str, Any]) -> None:
+        positions: list[str] = []
+
+        def numbered(match: re.Match[str]) -> str:
+            name = match.group(1)
+            if name is None:
+                return "%"
+            if name not in positions:
+                positions.append(name)
+            return f"${positions.index(name) + 1}"
+
+        self.sql = self._PLACEHOLDER.sub(numbered, sql).encode()
+        self.positions = positions
+        self.fixed = fixed
+        self.formats = [PyFormat.TEXT] * len(positions)
+        self.name = f"todo_api_read_{next(self._names)}".encode()
+
+    def values(self, parameters: Mapping[str, Any]) -> list[Any]:
+        fixed = self.fixed
+        return [parameters[name] if name in parameters else fixed[name] for name in self.positions]
 
 
 async def _give_back(pooled: PoolProxiedConnection, connection: psycopg.AsyncConnection[Any]) -> None:
     """After an error: back to the pool if the connection is clean, otherwise closed for good."""
-    if connection.broken or connection.info.transaction_status is not TransactionStatus.IDLE:
+    if (
+        connection.broken
+        or connection.info.transaction_status is not TransactionStatus.IDLE
+        or connection.pgconn.pipeline_status != PipelineStatus.OFF  # a pipeline cut short
+    ):
         # The adapter closes psycopg's connection through SQLAlchemy's greenlet bridge.
         await greenlet_spawn(pooled.invalidate)
     else:
