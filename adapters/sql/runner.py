@@ -26,8 +26,7 @@ import itertools
 import math
 import re
 import time
-from collections.abc import Awaitable, Callable, Mapping, Sequence
-from functools import partial
+from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
 from typing import Any, Protocol, TypeVar
 from weakref import WeakKeyDictionary, WeakSet
 
@@ -35,9 +34,8 @@ import psycopg
 from psycopg import abc as psycopg_abc
 from psycopg import errors as pg_errors
 from psycopg.adapt import PyFormat, Transformer
-from psycopg.generators import fetch_many, send
 from psycopg.pq import DiagnosticField, ExecStatus, PipelineStatus, TransactionStatus
-from psycopg.pq.abc import PGconn, PGresult
+from psycopg.pq.abc import PGresult
 from sqlalchemy import Engine, event, exc
 from sqlalchemy.engine.interfaces import Dialect, ExceptionContext
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -196,11 +194,16 @@ class PsycopgRunner(_Runner):
     async def _checkout(self) -> PoolProxiedConnection:
         """A connection from SQLAlchemy's pool; without the greenlet when it holds an open one
         that needs no I/O. Otherwise the greenlet's path waits for one, or opens one."""
+        pooled = self._checkout_at_once()
+        return pooled if pooled is not None else await self.engine.raw_connection()
+
+    def _checkout_at_once(self) -> PoolProxiedConnection | None:
+        """An open connection the pool holds, if taking it needs no I/O."""
         pool = self._sync_engine.pool
         if isinstance(pool, QueuePool) and pool.checkedin() and self._pool_watch.quiet():
             with contextlib.suppress(exc.MissingGreenlet):  # I/O the watch did not foresee
                 return pool.connect()
-        return await self.engine.raw_connection()
+        return None
 
     async def _execute(self, statement: Executable, parameters: Mapping[str, Any]) -> Rows:
         pooled = await self._checkout()
@@ -237,26 +240,33 @@ class PsycopgRunner(_Runner):
 
 
 class _ReadPipeline:
-    """The pipelined reads of one turn of the event loop, sent together: one turn at the pool, one
-    write to PostgreSQL and one wait for all their results, where each read alone would pay for
-    each (lab, `SELECT 1` behind the list's HTTP side at 64 connections: 12,000 against 6,000
-    req/s, 0.08 against 0.17 ms of server CPU a request).
+    """The pipelined reads of one turn of the event loop, sent to PostgreSQL together: one turn at
+    the pool, one write and one wait for all their results, where each read alone would pay for
+    each (make bench, docs/performance.md: the list from 0.12-0.24 to 0.09-0.15 ms of server CPU).
 
-    Up to the Sync that ends the pipeline the reads share PostgreSQL's implicit transaction, each
-    with its own snapshot, as in autocommit. A read that fails fails alone: the reads after it,
-    which PostgreSQL then skipped, are each run again on their own.
+    The first read of a turn opens a batch on a connection; the reads after it in the same turn
+    join it, each buffered by libpq. The batch goes out when the loop next polls its sockets, and
+    each read is answered as soon as its rows are in, from the socket's own callback: a read waits
+    for the loop no more often than a lone statement does.
+
+    Up to the Sync that ends the batch the reads share PostgreSQL's implicit transaction, each with
+    its own snapshot, as in autocommit. A read that fails fails alone: the reads after it, which
+    PostgreSQL then skipped, are each run again on their own.
     """
 
     def __init__(self, runner: PsycopgRunner) -> None:
         self._runner = runner
-        self._waiting: list[_WaitingRead] = []
+        self._open: _Batch | None = None  # the batch that reads join until it is sent
         # asyncio keeps only weak references to tasks: these are kept until they end.
-        self._sending: set[asyncio.Task[None]] = set()
+        self._tasks: set[asyncio.Task[None]] = set()
         self._prepared: WeakKeyDictionary[psycopg.AsyncConnection[Any], set[bytes]] = WeakKeyDictionary()
 
     def forget(self, connection: psycopg.AsyncConnection[Any]) -> None:
         """The connection's prepared statements are gone."""
         self._prepared.pop(connection, None)
+
+    def prepared(self, connection: psycopg.AsyncConnection[Any]) -> set[bytes]:
+        return self._prepared.setdefault(connection, set())
 
     async def after_rollback(self, connection: psycopg.AsyncConnection[Any]) -> None:
         """psycopg forgets its own prepared statements on a rollback, and deallocates every one on
@@ -269,88 +279,251 @@ class _ReadPipeline:
             await connection.execute("DEALLOCATE ALL")
 
     async def rows(self, read: _PipelinedRead, statement: Executable, parameters: Mapping[str, Any]) -> Rows:
-        loop = asyncio.get_running_loop()
-        waiting = _WaitingRead(read, parameters, loop.create_future())
-        if not self._waiting:
-            loop.call_soon(self._send)
-        self._waiting.append(waiting)
+        waiting = _WaitingRead(read, parameters, asyncio.get_running_loop().create_future())
+        batch = self._open
+        if batch is None:
+            batch = self._open = _Batch(self)
+            try:
+                await self._start(batch)
+            except BaseException:
+                self.closed(batch)
+                raise
+        batch.add(waiting)
         rows: Rows | _Skipped = await waiting.outcome
         if isinstance(rows, _Skipped):  # under the caller's time limit still
             async with self._runner._turns:
                 return await self._runner._execute(statement, parameters)
         return rows
 
-    def _send(self) -> None:
-        reads, self._waiting = self._waiting, []
-        task = asyncio.ensure_future(self._send_together(reads))
-        self._sending.add(task)
-        task.add_done_callback(self._sending.discard)
+    async def _start(self, batch: _Batch) -> None:
+        """A free turn and an open connection now, or a task that waits for them."""
+        turns = self._runner._turns
+        if turns.locked():
+            self.spawn(batch.open_when_connected(have_turn=False))
+            return
+        await turns.acquire()  # free: returns at once
+        try:
+            pooled = self._runner._checkout_at_once()
+        except BaseException:
+            turns.release()
+            raise
+        if pooled is None:
+            self.spawn(batch.open_when_connected(have_turn=True))
+        else:
+            batch.open(pooled)
 
-    async def _send_together(self, reads: list[_WaitingRead]) -> None:
+    def closed(self, batch: _Batch) -> None:
+        """No more reads join `batch`: it is being sent, or has failed."""
+        if self._open is batch:
+            self._open = None
+
+    def spawn(self, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.ensure_future(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+
+class _Batch:
+    """One pipeline on one connection: its reads, in the order of their results, and its
+    progress through them. Its callbacks run on the event loop; what fails there fails its reads."""
+
+    def __init__(self, pipeline: _ReadPipeline) -> None:
+        self._pipeline = pipeline
+        self._runner = pipeline._runner
+        self._loop = asyncio.get_running_loop()
+        self._unsent: list[_WaitingRead] = []  # joined before the batch had its connection
+        # In the order of their results: a read, or the name of a statement being prepared.
+        self._expected: list[_WaitingRead | bytes] = []
+        self._answered = 0
+        self._partial: list[PGresult] = []
+        self._preparing: set[bytes] = set()
+        self._deallocated = False
+        self._pooled: PoolProxiedConnection | None = None
+        self._connection: psycopg.AsyncConnection[Any] | None = None
+        self._fileno = -1
+        self._deadline: asyncio.TimerHandle | None = None
+        self._done = False
+
+    def add(self, waiting: _WaitingRead) -> None:
+        if self._done:
+            waiting.answer(_SKIPPED)  # its batch failed before it could be sent
+        elif self._connection is None:
+            self._unsent.append(waiting)
+        else:
+            self._send(waiting)
+
+    async def open_when_connected(self, *, have_turn: bool) -> None:
+        """The slow way in: waiting for a turn at the pool, or for the pool to open a connection."""
         runner = self._runner
         try:
-            async with asyncio.timeout(runner._timeout), runner._turns:
-                outcomes = await runner._in_one_turn(partial(self._pipelined, reads))
-        except asyncio.CancelledError:
-            for read in reads:
-                read.outcome.cancel()
-            raise
-        except Exception as error:  # the connection's or the time limit's: every read's
-            outcomes = [error] * len(reads)
-        for read, outcome in zip(reads, outcomes, strict=True):
-            if read.outcome.done():  # its caller ran out of time
-                continue
-            if isinstance(outcome, BaseException):
-                read.outcome.set_exception(outcome)
-            else:
-                read.outcome.set_result(outcome)
+            async with asyncio.timeout(runner._timeout):
+                if not have_turn:
+                    await runner._turns.acquire()
+                    have_turn = True
+                pooled = await runner._checkout()
+        except Exception as error:
+            if have_turn:
+                runner._turns.release()
+            self._fail_reads(error)
+            return
+        self.open(pooled)
 
-    async def _pipelined(
-        self, reads: list[_WaitingRead], statements: _PsycopgTransaction
-    ) -> list[Rows | BaseException | _Skipped]:
-        connection = statements.connection
-        pgconn = connection.pgconn
-        named = connection.prepare_threshold is not None  # False behind an old PgBouncer
-        prepared = self._prepared.setdefault(connection, set())
-        preparing: dict[bytes, int] = {}  # name: where its PREPARE's result comes
-        answers: list[int | BaseException] = []  # where each read's result comes, or why it is not sent
-        sent = 0
-        dumper = Transformer(connection)
-        pgconn.enter_pipeline_mode()
-        for waiting in reads:
-            read = waiting.read
-            try:
-                values = dumper.dump_sequence(read.values(waiting.parameters), read.formats)
-            except Exception as error:  # this read's values alone: the others go on
-                answers.append(error)
-                continue
-            if not named:
+    def open(self, pooled: PoolProxiedConnection) -> None:
+        """With the connection (and the turn it came with): send what joined so far, and send it
+        all when the loop next polls its sockets."""
+        self._pooled = pooled
+        connection: psycopg.AsyncConnection[Any] = pooled.driver_connection  # type: ignore[assignment]
+        self._connection = connection
+        self._named = connection.prepare_threshold is not None  # False behind an old PgBouncer
+        self._prepared = self._pipeline.prepared(connection)
+        self._dumper = Transformer(connection)
+        self._loader = Transformer(connection)
+        self._encoding = connection.info.encoding
+        self._fileno = connection.pgconn.socket
+        self._deadline = self._loop.call_later(self._runner._timeout, self._timed_out)
+        try:
+            connection.pgconn.enter_pipeline_mode()
+            unsent, self._unsent = self._unsent, []
+            for waiting in unsent:
+                self._send(waiting)
+            self._loop.add_writer(self._fileno, self._flush)
+        except Exception as error:
+            self._fail(error)
+
+    def _send(self, waiting: _WaitingRead) -> None:
+        if self._done:
+            waiting.answer(_SKIPPED)  # its batch failed before it could be sent
+            return
+        read = waiting.read
+        try:
+            values = self._dumper.dump_sequence(read.values(waiting.parameters), read.formats)
+        except Exception as error:  # this read's values alone: the others go on
+            waiting.answer(error)
+            return
+        pgconn = self._connection.pgconn  # type: ignore[union-attr]
+        try:
+            if not self._named:
                 pgconn.send_query_params(read.sql, values)
             else:
-                if read.name not in prepared and read.name not in preparing:
+                if read.name not in self._prepared and read.name not in self._preparing:
                     pgconn.send_prepare(read.name, read.sql)
-                    preparing[read.name] = sent
-                    sent += 1
+                    self._preparing.add(read.name)
+                    self._expected.append(read.name)
                 pgconn.send_query_prepared(read.name, values)
-            answers.append(sent)
-            sent += 1
-        pgconn.pipeline_sync()
-        results = await connection.wait(_pipeline_results(pgconn, sent))
-        pgconn.exit_pipeline_mode()
-        for name, index in preparing.items():
-            result = results[index][-1]
+        except Exception as error:
+            self._expected.append(waiting)
+            self._fail(error)
+            return
+        self._expected.append(waiting)
+
+    def _flush(self) -> None:
+        """The socket is writable: the batch is complete; the Sync ends it and sends it."""
+        self._loop.remove_writer(self._fileno)
+        self._pipeline.closed(self)
+        try:
+            pgconn = self._connection.pgconn  # type: ignore[union-attr]
+            pgconn.pipeline_sync()
+            if pgconn.flush():  # more than the socket took at once
+                self._loop.add_writer(self._fileno, self._flush_rest)
+            self._loop.add_reader(self._fileno, self._readable)
+        except Exception as error:
+            self._fail(error)
+
+    def _flush_rest(self) -> None:
+        try:
+            if not self._connection.pgconn.flush():  # type: ignore[union-attr]
+                self._loop.remove_writer(self._fileno)
+        except Exception as error:
+            self._fail(error)
+
+    def _readable(self) -> None:
+        """What has come in: each read whose results are complete gets them now."""
+        try:
+            pgconn = self._connection.pgconn  # type: ignore[union-attr]
+            pgconn.consume_input()
+            while not pgconn.is_busy():
+                result = pgconn.get_result()
+                if result is None:
+                    if not self._partial:
+                        break
+                    self._arrived(self._partial)
+                    self._partial = []
+                elif result.status == ExecStatus.PIPELINE_SYNC:
+                    self._finish()
+                    return
+                else:
+                    self._partial.append(result)
+        except Exception as error:
+            self._fail(error)
+
+    def _arrived(self, results: list[PGresult]) -> None:
+        result, awaited = results[-1], self._expected[self._answered]
+        self._answered += 1
+        if isinstance(awaited, bytes):
             if result.status == ExecStatus.COMMAND_OK or _state(result) == _ALREADY_PREPARED:
-                prepared.add(name)
-        loader, encoding = Transformer(connection), connection.info.encoding
-        outcomes = [
-            answer if isinstance(answer, BaseException) else _outcome(results[answer][-1], loader, encoding)
-            for answer in answers
-        ]
-        if any(isinstance(outcome, pg_errors.InvalidSqlStatementName) for outcome in outcomes):
-            # Deallocated behind our back: each such read runs again on its own, and is prepared anew.
-            self.forget(connection)
-            return [_SKIPPED if isinstance(o, pg_errors.InvalidSqlStatementName) else o for o in outcomes]
-        return outcomes
+                self._prepared.add(awaited)
+            return
+        outcome = _outcome(result, self._loader, self._encoding)
+        if isinstance(outcome, pg_errors.InvalidSqlStatementName):
+            # Deallocated behind our back: it runs again on its own, and is prepared anew.
+            self._deallocated, outcome = True, _SKIPPED
+        awaited.answer(outcome)
+
+    def _finish(self) -> None:
+        pooled, connection = self._pooled, self._connection
+        assert pooled is not None and connection is not None
+        try:
+            connection.pgconn.exit_pipeline_mode()
+        except Exception as error:
+            self._fail(error)
+            return
+        self._stop_watching()
+        if self._deallocated:
+            self._pipeline.forget(connection)
+        self._fail_reads(psycopg.InternalError("no result for this read"))  # none, if all went well
+        try:
+            pooled.close()
+        finally:
+            self._runner._turns.release()
+
+    def _timed_out(self) -> None:
+        self._fail(TimeoutError())
+
+    def _fail(self, error: Exception) -> None:
+        """The connection's error or the time limit: every read still waiting gets it, and the
+        connection is closed for good."""
+        if self._done:
+            return
+        self._stop_watching()
+        self._fail_reads(error)
+        pooled, connection = self._pooled, self._connection
+        assert pooled is not None and connection is not None
+
+        async def give_back() -> None:
+            try:
+                await _give_back(pooled, connection)
+            finally:
+                self._runner._turns.release()
+
+        self._pipeline.spawn(give_back())
+
+    def _stop_watching(self) -> None:
+        self._done = True
+        self._pipeline.closed(self)
+        if self._deadline is not None:
+            self._deadline.cancel()
+        if self._fileno >= 0:
+            self._loop.remove_writer(self._fileno)
+            self._loop.remove_reader(self._fileno)
+
+    def _fail_reads(self, error: BaseException) -> None:
+        self._done = True
+        self._pipeline.closed(self)
+        for waiting in (*self._unsent, *self._expected[self._answered :]):
+            if isinstance(waiting, _WaitingRead):
+                waiting.answer(error)
+        self._unsent = []
+        self._answered = len(self._expected)
 
 
 _ALREADY_PREPARED = pg_errors.DuplicatePreparedStatement.sqlstate
@@ -371,21 +544,20 @@ class _WaitingRead:
         self.parameters = parameters
         self.outcome = outcome
 
+    def answer(self, outcome: Rows | BaseException | _Skipped) -> None:
+        if self.outcome.done():  # its caller ran out of time, or it has its answer
+            return
+        if isinstance(outcome, BaseException):
+            self.outcome.set_exception(outcome)
+        else:
+            self.outcome.set_result(outcome)
+
 
 class _Skipped:
     """A read PostgreSQL skipped, after an earlier one in its pipeline failed."""
 
 
 _SKIPPED = _Skipped()
-
-
-def _pipeline_results(pgconn: PGconn, expected: int) -> psycopg_abc.PQGen[list[list[PGresult]]]:
-    yield from send(pgconn)  # what the Sync could not write at once
-    results = []
-    for _ in range(expected):
-        results.append((yield from fetch_many(pgconn)))
-    yield from fetch_many(pgconn)  # the Sync's own
-    return results
 
 
 def _outcome(
