@@ -375,19 +375,20 @@ class _Batch:
         self._pooled = pooled
         connection: psycopg.AsyncConnection[Any] = pooled.driver_connection  # type: ignore[assignment]
         self._connection = connection
-        self._named = connection.prepare_threshold is not None  # False behind an old PgBouncer
-        self._prepared = self._pipeline.prepared(connection)
-        self._dumper = Transformer(connection)
-        self._loader = Transformer(connection)
-        self._encoding = connection.info.encoding
-        self._fileno = connection.pgconn.socket
-        self._deadline = self._loop.call_later(self._runner._timeout, self._timed_out)
         try:
+            self._named = connection.prepare_threshold is not None  # False behind an old PgBouncer
+            self._prepared = self._pipeline.prepared(connection)
+            self._dumper = Transformer(connection)
+            self._loader = Transformer(connection)
+            self._encoding = connection.info.encoding
+            self._fileno = connection.pgconn.socket
+            self._deadline = self._loop.call_later(self._runner._timeout, self._timed_out)
             connection.pgconn.enter_pipeline_mode()
             unsent, self._unsent = self._unsent, []
             for waiting in unsent:
                 self._send(waiting)
-            self._loop.add_writer(self._fileno, self._flush)
+            if not self._done:  # a send may have failed the batch
+                self._loop.add_writer(self._fileno, self._flush)
         except Exception as error:
             self._fail(error)
 
@@ -421,6 +422,8 @@ class _Batch:
         """The socket is writable: the batch is complete; the Sync ends it and sends it."""
         self._loop.remove_writer(self._fileno)
         self._pipeline.closed(self)
+        if self._done:
+            return
         try:
             pgconn = self._connection.pgconn  # type: ignore[union-attr]
             pgconn.pipeline_sync()
