@@ -196,6 +196,12 @@ async def _backend_pids(runner: StatementRunner, statements: int) -> set[int]:
     return {row[0] for _ in range(statements) for row in await runner.rows(BACKEND, {})}
 
 
+def _terminate(postgres_url: str, pids: set[int]) -> None:
+    """Kills those backends from the server's side, as a restart or an idle timeout would."""
+    with psycopg.connect(postgres_url, autocommit=True) as admin:
+        admin.execute("SELECT pg_terminate_backend(pid) FROM unnest(%s::int[]) AS pid", [list(pids)])
+
+
 async def test_a_warm_pool_hands_out_its_connections_without_the_greenlet_hop(
     postgres_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -229,8 +235,7 @@ async def test_connections_killed_on_the_server_are_reopened_and_nothing_is_logg
     try:
         runner = statement_runner(engine, timeout_seconds=DATABASE_TIMEOUT_SECONDS, max_connections=2)
         first = await _backend_pids(runner, 4)
-        with psycopg.connect(postgres_url, autocommit=True) as admin:
-            admin.execute("SELECT pg_terminate_backend(pid) FROM unnest(%s::int[]) AS pid", [list(first)])
+        _terminate(postgres_url, first)
         failed = 0
         for _ in range(4):  # each dead connection fails one statement (a 503), then is replaced
             try:
@@ -338,8 +343,7 @@ async def test_pipelined_reads_on_connections_killed_on_the_server_are_a_503_and
     try:
         runner = statement_runner(engine, timeout_seconds=DATABASE_TIMEOUT_SECONDS, max_connections=2)
         first = await _backend_pids(runner, 4)
-        with psycopg.connect(postgres_url, autocommit=True) as admin:
-            admin.execute("SELECT pg_terminate_backend(pid) FROM unnest(%s::int[]) AS pid", [list(first)])
+        _terminate(postgres_url, first)
         failed = 0
         for _ in range(4):  # each dead connection fails one pipeline, then is replaced
             outcomes = await asyncio.gather(
